@@ -1,0 +1,65 @@
+//! # wscore
+//!
+//! A sans-IO WebSocket engine (RFC 6455): bytes go in, events and bytes come out. The core
+//! never touches a socket, never reads a clock and never draws randomness of its own: time
+//! and entropy are inputs supplied by the caller. It is `#![no_std]` unconditionally and has
+//! no `unsafe` code.
+//!
+//! ## Layers
+//!
+//! | layer | module | needs |
+//! |---|---|---|
+//! | masking | [`mask`] | `core` |
+//! | UTF-8 validation across chunks | [`utf8`] | `core` |
+//! | frame codec, close payloads | [`frame`] | `core` |
+//! | opening handshake | [`handshake`] | `core` (an `alloc` layer on top) |
+//!
+//! Each lower layer is usable on its own, without `alloc`, which is what firmware and
+//! custom runtimes need.
+//!
+//! ## Features
+//!
+//! - `alloc`: heap-backed conveniences.
+//! - `std` (default): implies `alloc`.
+//!
+//! No feature changes a public type; all are additive.
+//!
+//! ## Example: decode a masked client frame in place
+//!
+//! ```
+//! use wscore::frame::{Decoder, Item, Opcode};
+//! use wscore::Role;
+//!
+//! // RFC 6455 section 5.7: a single-frame masked text message "Hello".
+//! let mut wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+//! let mut decoder = Decoder::new(Role::Server);
+//!
+//! let (item, rest) = decoder.decode(&mut wire).unwrap();
+//! let Item::Header(header) = item else { panic!("expected a header") };
+//! assert_eq!(header.opcode, Opcode::Text);
+//! assert!(header.fin);
+//!
+//! let (item, rest) = decoder.decode(rest).unwrap();
+//! let Item::Payload { data, last } = item else { panic!("expected payload") };
+//! assert_eq!(data, b"Hello"); // unmasked in place, borrowed from `wire`
+//! assert!(last);
+//! assert!(rest.is_empty());
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod frame;
+pub mod mask;
+mod role;
+pub mod utf8;
+
+pub use error::{BufferTooSmall, ProtocolError};
+pub use role::Role;
