@@ -63,3 +63,11 @@ pub mod utf8;
 
 pub use error::{BufferTooSmall, ProtocolError};
 pub use role::Role;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDocTests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/frame.md")]
+struct FrameDocTests;
