@@ -1,6 +1,6 @@
 use core::fmt;
 
-use crate::frame::CloseCode;
+use crate::frame::{CloseCode, CloseEncodeError};
 
 /// A violation of RFC 6455 found in data received from the peer.
 ///
@@ -39,13 +39,33 @@ pub enum ProtocolError {
     ClosePayloadTooShort,
     /// A Close frame carries a status code that must not appear on the wire (RFC 6455 7.4).
     InvalidCloseCode(u16),
+    /// A continuation frame arrived with no fragmented message in progress (RFC 6455 5.4).
+    UnexpectedContinuation,
+    /// A new text or binary frame arrived while a fragmented message was in progress
+    /// (RFC 6455 5.4).
+    ExpectedContinuation,
+    /// A message grew past the configured maximum message size.
+    MessageTooLarge {
+        /// The message size the frames so far declare.
+        len: u64,
+        /// The configured maximum.
+        max: u64,
+    },
+    /// A message was split into more frames than the configured maximum.
+    TooManyFragments {
+        /// The configured maximum.
+        max: u32,
+    },
 }
 
 impl ProtocolError {
     /// The close code to send to the peer for this error.
     pub const fn close_code(self) -> CloseCode {
         match self {
-            ProtocolError::FrameTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            ProtocolError::FrameTooLarge { .. } | ProtocolError::MessageTooLarge { .. } => {
+                CloseCode::MESSAGE_TOO_BIG
+            }
+            ProtocolError::TooManyFragments { .. } => CloseCode::POLICY_VIOLATION,
             ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             _ => CloseCode::PROTOCOL_ERROR,
         }
@@ -66,6 +86,10 @@ impl ProtocolError {
             ProtocolError::InvalidUtf8 => "invalid UTF-8",
             ProtocolError::ClosePayloadTooShort => "close payload of one byte",
             ProtocolError::InvalidCloseCode(_) => "invalid close code",
+            ProtocolError::UnexpectedContinuation => "continuation frame without a message",
+            ProtocolError::ExpectedContinuation => "new message inside a fragmented message",
+            ProtocolError::MessageTooLarge { .. } => "message too large",
+            ProtocolError::TooManyFragments { .. } => "too many fragments",
         }
     }
 }
@@ -82,6 +106,15 @@ impl fmt::Display for ProtocolError {
                 write!(f, "frame payload of {len} bytes exceeds the limit of {max}")
             }
             ProtocolError::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
+            ProtocolError::MessageTooLarge { len, max } => {
+                write!(
+                    f,
+                    "message of at least {len} bytes exceeds the limit of {max}"
+                )
+            }
+            ProtocolError::TooManyFragments { max } => {
+                write!(f, "message split into more than {max} frames")
+            }
             other => f.write_str(other.reason()),
         }?;
         write!(f, " (close code {})", self.close_code().as_u16())
@@ -104,3 +137,94 @@ impl fmt::Display for BufferTooSmall {
 }
 
 impl core::error::Error for BufferTooSmall {}
+
+/// Why a connection ended abnormally. Sticky: once a connection has failed, every later
+/// receive reports the same error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The peer violated the protocol. A Close frame with
+    /// [`ProtocolError::close_code`] has been queued.
+    Protocol(ProtocolError),
+    /// No pong arrived within the configured deadline after a keepalive ping.
+    PongTimeout,
+    /// The transport reached end of file before the closing handshake completed
+    /// (reported locally as close code 1006, never sent).
+    AbnormalClosure,
+}
+
+impl ConnectionError {
+    /// The close code that describes this failure: the one sent for a protocol error, 1006
+    /// (reported locally only) for the transport ending early, 1001 for an unresponsive peer.
+    pub const fn close_code(self) -> CloseCode {
+        match self {
+            ConnectionError::Protocol(e) => e.close_code(),
+            ConnectionError::PongTimeout => CloseCode::GOING_AWAY,
+            ConnectionError::AbnormalClosure => CloseCode::ABNORMAL,
+        }
+    }
+}
+
+impl From<ProtocolError> for ConnectionError {
+    fn from(e: ProtocolError) -> ConnectionError {
+        ConnectionError::Protocol(e)
+    }
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionError::Protocol(e) => write!(f, "protocol error: {e}"),
+            ConnectionError::PongTimeout => f.write_str("no pong received before the deadline"),
+            ConnectionError::AbnormalClosure => {
+                f.write_str("connection closed without a closing handshake (1006)")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ConnectionError {}
+
+/// Why a send call was refused. Nothing was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// A Close frame has already been queued or sent: no more messages may follow
+    /// ("The application MUST NOT send any more data frames after sending a Close frame",
+    /// RFC 6455 5.5.1).
+    Closing,
+    /// The connection has failed; the value is its sticky error.
+    Failed(ConnectionError),
+    /// The outbound queue holds `max_queued_bytes` or more: drain it with
+    /// `poll_transmit`/`transmit` first.
+    QueueFull,
+    /// A streamed message is in progress: finish it before sending another message.
+    MessageInProgress,
+    /// `send_fragment`/`finish_message` without `begin_message`.
+    NoMessageInProgress,
+    /// A ping or pong payload over 125 bytes.
+    ControlTooLong(usize),
+    /// A text fragment that is not valid UTF-8.
+    InvalidUtf8,
+    /// A Close code that may not be sent, or a reason over 123 bytes.
+    InvalidClose(CloseEncodeError),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closing => f.write_str("the connection is closing: no more messages"),
+            SendError::Failed(e) => write!(f, "the connection failed: {e}"),
+            SendError::QueueFull => f.write_str("the outbound queue is full"),
+            SendError::MessageInProgress => f.write_str("a streamed message is in progress"),
+            SendError::NoMessageInProgress => f.write_str("no streamed message in progress"),
+            SendError::ControlTooLong(len) => {
+                write!(f, "control payload of {len} bytes exceeds 125")
+            }
+            SendError::InvalidUtf8 => f.write_str("text fragment is not valid UTF-8"),
+            SendError::InvalidClose(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for SendError {}

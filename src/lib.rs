@@ -12,7 +12,7 @@
 //! | masking | [`mask`] | `core` |
 //! | UTF-8 validation across chunks | [`utf8`] | `core` |
 //! | frame codec, close payloads | [`frame`] | `core` |
-//! | opening handshake | [`handshake`] | `core` (an `alloc` layer on top) |
+//! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `alloc` |
 //!
 //! Each lower layer is usable on its own, without `alloc`, which is what firmware and
 //! custom runtimes need.
@@ -55,13 +55,21 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+mod connection;
+mod entropy;
 mod error;
 pub mod frame;
 pub mod mask;
 mod role;
 pub mod utf8;
 
-pub use error::{BufferTooSmall, ProtocolError};
+#[cfg(feature = "alloc")]
+pub use connection::{
+    Config, Connection, Data, DataKind, Event, Message, MessageAssembler, State, Transmit,
+};
+pub use entropy::Entropy;
+pub use error::{BufferTooSmall, ConnectionError, ProtocolError, SendError};
 pub use role::Role;
 
 #[cfg(doctest)]
