@@ -57,6 +57,7 @@ extern crate std;
 
 mod error;
 pub mod frame;
+pub mod handshake;
 pub mod mask;
 mod role;
 pub mod utf8;
