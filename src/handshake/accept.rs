@@ -35,6 +35,16 @@ impl Key {
         }
     }
 
+    /// The 16-byte nonce the key encodes.
+    pub fn to_nonce(&self) -> [u8; 16] {
+        let mut decoded = [0u8; 18];
+        // A `Key` always holds the base64 of 16 bytes.
+        let _ = STANDARD.decode_slice(self.0, &mut decoded);
+        let mut nonce = [0u8; 16];
+        nonce.copy_from_slice(&decoded[..16]);
+        nonce
+    }
+
     /// The key as text.
     pub fn as_str(&self) -> &str {
         // Base64 output is ASCII.
@@ -134,6 +144,7 @@ mod tests {
         let key = Key::from_nonce(*b"the sample nonce");
         assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(Key::parse(key.as_bytes()), Some(key));
+        assert_eq!(&key.to_nonce(), b"the sample nonce");
     }
 
     #[test]
