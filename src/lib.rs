@@ -60,6 +60,7 @@ mod connection;
 mod entropy;
 mod error;
 pub mod frame;
+pub mod handshake;
 pub mod mask;
 mod role;
 pub mod utf8;
