@@ -61,6 +61,8 @@ mod entropy;
 mod error;
 pub mod frame;
 pub mod handshake;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+pub mod io;
 pub mod mask;
 mod role;
 pub mod utf8;

@@ -1,0 +1,52 @@
+//! A line-oriented WebSocket client on tokio.
+//!
+//! ```text
+//! cargo run --example client --features tokio -- ws://127.0.0.1:9001/
+//! ```
+//!
+//! Each line read from stdin is sent as a text message; each text message received is
+//! printed as a line. At end of input the client closes the connection cleanly and exits 0.
+//! A failed handshake or a protocol error is reported on stderr with a non-zero exit.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use wscore::io::{tokio::connect, Message};
+use wscore::Config;
+
+#[tokio::main]
+async fn main() {
+    let Some(uri) = std::env::args().nth(1) else {
+        eprintln!("usage: client ws://HOST:PORT/PATH");
+        std::process::exit(2);
+    };
+    if let Err(e) = run(&uri).await {
+        eprintln!("client: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(uri: &str) -> Result<(), wscore::io::Error> {
+    let ws = connect(uri, Config::default()).await?;
+    let (mut read, mut write) = ws.split();
+
+    let printer = tokio::spawn(async move {
+        while let Some(message) = read.next().await {
+            match message? {
+                Message::Text(text) => println!("{text}"),
+                Message::Binary(bytes) => println!("<{} binary bytes>", bytes.len()),
+                _ => {}
+            }
+        }
+        Ok::<(), wscore::io::Error>(())
+    });
+
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        write.send(Message::Text(line)).await?;
+    }
+    // End of input: start the closing handshake and wait for it to complete.
+    write.close().await?;
+    printer
+        .await
+        .map_err(|e| wscore::io::Error::Io(std::io::Error::other(e)))?
+}

@@ -1,0 +1,121 @@
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::handshake::{ClientError, HandshakeError, UriError};
+use crate::{ConnectionError, SendError};
+
+/// Everything that can go wrong in an adapter.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The transport failed.
+    Io(std::io::Error),
+    /// Server side: the client's handshake request was refused; the error response (400,
+    /// 426, ...) has been sent.
+    Handshake(HandshakeError),
+    /// Server side: the application's accept callback refused the request with this status;
+    /// the response has been sent.
+    Refused(u16),
+    /// Client side: the URI is not a valid `ws://` or `wss://` URI.
+    Uri(UriError),
+    /// Client side: the server did not accept the upgrade.
+    Rejected(Rejected),
+    /// The peer violated the protocol (the Close was sent), timed out, or vanished.
+    Connection(ConnectionError),
+    /// A send was refused (see [`SendError`]).
+    Send(SendError),
+    /// The connection is closed: the closing handshake is complete. Not a failure.
+    Closed,
+}
+
+/// A client handshake the server did not accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// What was wrong, in words.
+    pub reason: &'static str,
+    /// The response status (101 when the server accepted but the response was invalid).
+    pub status: u16,
+    /// `Location`, for a redirect (3xx): where to connect instead.
+    pub location: Option<String>,
+    /// The start of the response body, as far as it was received.
+    pub body: Vec<u8>,
+}
+
+impl Rejected {
+    pub(crate) fn from_client_error(e: &ClientError<'_, '_>) -> Rejected {
+        let rejection = e.rejection();
+        Rejected {
+            reason: e.as_str(),
+            status: rejection.map_or(101, |r| r.status()),
+            location: rejection.and_then(|r| r.location()).map(String::from),
+            body: rejection.map(|r| r.body.to_vec()).unwrap_or_default(),
+        }
+    }
+}
+
+impl Error {
+    /// Whether this is the normal end of a connection ([`Error::Closed`]).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Closed)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Handshake(e) => write!(f, "handshake refused: {e}"),
+            Error::Refused(status) => write!(f, "handshake refused by the application ({status})"),
+            Error::Uri(e) => write!(f, "invalid URI: {e}"),
+            Error::Rejected(r) => {
+                write!(f, "server rejected the handshake: {} (status {})", r.reason, r.status)?;
+                if let Some(location) = &r.location {
+                    write!(f, ", redirected to {location}")?;
+                }
+                Ok(())
+            }
+            Error::Connection(e) => fmt::Display::fmt(e, f),
+            Error::Send(e) => fmt::Display::fmt(e, f),
+            Error::Closed => f.write_str("connection closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Connection(e) => Some(e),
+            Error::Send(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
+impl From<ConnectionError> for Error {
+    fn from(e: ConnectionError) -> Error {
+        Error::Connection(e)
+    }
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Error {
+        Error::Send(e)
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        match e {
+            Error::Io(e) => e,
+            other => std::io::Error::other(other),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The futures-io adapter (feature `futures-io`): [`WebSocket`] over any
+//! `futures_io::AsyncRead + AsyncWrite`, for smol, async-std or any executor. Timers use
+//! `futures-timer`, which needs no runtime.
+//!
+//! See [`stream`](super::stream) for cancellation safety and timers.
+
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io::{self, IoSlice};
+use std::time::Instant;
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use super::error::Error;
+use super::opening::{nonce, Decision};
+use super::stream::{AsyncTimer, AsyncTransport};
+use crate::handshake::{ClientRequest, Request};
+use crate::Config;
+
+/// A WebSocket over a futures-io stream.
+pub type WebSocket<S> = super::stream::WebSocket<FuturesIo<S>>;
+/// The read half of a split futures-io [`WebSocket`].
+pub type ReadHalf<S> = super::stream::ReadHalf<FuturesIo<S>>;
+/// The write half of a split futures-io [`WebSocket`].
+pub type WriteHalf<S> = super::stream::WriteHalf<FuturesIo<S>>;
+
+/// A futures-io `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
+#[derive(Debug)]
+pub struct FuturesIo<S>(pub S);
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncTransport for FuturesIo<S> {
+    type Timer = FuturesTimer;
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_close(cx)
+    }
+}
+
+/// The runtime-independent timer behind [`FuturesIo`].
+#[derive(Debug)]
+pub struct FuturesTimer(Option<(Instant, futures_timer::Delay)>);
+
+impl AsyncTimer for FuturesTimer {
+    fn unarmed() -> FuturesTimer {
+        FuturesTimer(None)
+    }
+
+    fn poll_until(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match &mut self.0 {
+            Some((at, delay)) if *at == deadline => Pin::new(delay).poll(cx),
+            slot => {
+                let mut delay = futures_timer::Delay::new(wait);
+                let poll = Pin::new(&mut delay).poll(cx);
+                *slot = Some((deadline, delay));
+                poll
+            }
+        }
+    }
+}
+
+/// Server side: answers the handshake on `stream` and returns the open WebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    WebSocket::accept(FuturesIo(stream), config).await
+}
+
+/// Server side with bytes already read from `stream` and a callback that selects a
+/// subprotocol or refuses the request.
+pub async fn accept_with<S>(
+    stream: S,
+    config: Config,
+    already_read: Vec<u8>,
+    decide: impl FnMut(&Request<'_, '_>) -> Decision,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    WebSocket::accept_with(FuturesIo(stream), config, already_read, decide).await
+}
+
+/// Client side: performs the handshake for `uri` over an established stream.
+pub async fn connect<S>(uri: &str, stream: S, config: Config) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    WebSocket::connect_with(request, FuturesIo(stream), config).await
+}

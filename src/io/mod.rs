@@ -1,0 +1,30 @@
+//! Runtime adapters: thin loops that move bytes between a transport and a
+//! [`Connection`](crate::Connection), built only on the crate's public API.
+//!
+//! | feature | module | transport |
+//! |---|---|---|
+//! | `blocking` | `blocking` | `std::io::Read + Write` |
+//! | `tokio` | `tokio` | `tokio::io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
+//! | `futures-io` | `futures` | `futures_io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
+//!
+//! Every adapter reads straight into the buffer the connection unmasks in place (no
+//! intermediate copy, no re-initialised read buffer), writes each frame's header and payload
+//! with one vectored write, and answers pings and echoes Close on its own.
+
+mod error;
+mod inbox;
+mod message;
+mod opening;
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+#[cfg(feature = "futures-io")]
+pub mod futures;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+pub use error::{Error, Rejected};
+pub use message::{CloseReason, Message};
+pub use opening::{Accepted, Decision};

@@ -1,0 +1,151 @@
+//! The tokio adapter (feature `tokio`): [`WebSocket`] over any
+//! `tokio::io::AsyncRead + AsyncWrite`, a `Stream` and `Sink` of [`Message`]s.
+//!
+//! ```no_run
+//! use futures_util::{SinkExt, StreamExt};
+//! use wscore::io::tokio::{accept, TokioIo};
+//!
+//! # async fn serve() -> Result<(), wscore::io::Error> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! let (tcp, _) = listener.accept().await?;
+//! let mut ws = accept(tcp, wscore::Config::default()).await?;
+//! while let Some(message) = ws.next().await {
+//!     let message = message?;
+//!     if message.is_data() {
+//!         ws.send(message).await?;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! See [`stream`](super::stream) for cancellation safety and timers.
+//!
+//! [`Message`]: super::Message
+
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io::{self, IoSlice};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::error::Error;
+use super::opening::{nonce, Decision};
+use super::stream::{AsyncTimer, AsyncTransport};
+use crate::handshake::{ClientRequest, Request};
+use crate::Config;
+
+/// A WebSocket over a tokio stream.
+pub type WebSocket<S> = super::stream::WebSocket<TokioIo<S>>;
+/// The read half of a split tokio [`WebSocket`].
+pub type ReadHalf<S> = super::stream::ReadHalf<TokioIo<S>>;
+/// The write half of a split tokio [`WebSocket`].
+pub type WriteHalf<S> = super::stream::WriteHalf<TokioIo<S>>;
+
+/// A tokio `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
+#[derive(Debug)]
+pub struct TokioIo<S>(pub S);
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncTransport for TokioIo<S> {
+    type Timer = TokioTimer;
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        // `buf` is initialised: `ReadBuf::new` marks it so, and nothing is zeroed again.
+        let mut read = ReadBuf::new(buf);
+        match Pin::new(&mut self.0).poll_read(cx, &mut read) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(read.filled().len())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// The tokio timer behind [`TokioIo`].
+#[derive(Debug)]
+pub struct TokioTimer(Option<Pin<alloc::boxed::Box<tokio::time::Sleep>>>);
+
+impl AsyncTimer for TokioTimer {
+    fn unarmed() -> TokioTimer {
+        TokioTimer(None)
+    }
+
+    fn poll_until(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        let sleep = self
+            .0
+            .get_or_insert_with(|| alloc::boxed::Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.deadline() != deadline {
+            sleep.as_mut().reset(deadline);
+        }
+        sleep.as_mut().poll(cx)
+    }
+}
+
+/// Server side: answers the handshake on `stream` and returns the open WebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    WebSocket::accept(TokioIo(stream), config).await
+}
+
+/// Server side with bytes already read from `stream` and a callback that selects a
+/// subprotocol or refuses the request.
+pub async fn accept_with<S>(
+    stream: S,
+    config: Config,
+    already_read: Vec<u8>,
+    decide: impl FnMut(&Request<'_, '_>) -> Decision,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    WebSocket::accept_with(TokioIo(stream), config, already_read, decide).await
+}
+
+/// Client side: opens a TCP connection to a `ws://` URI and performs the handshake. For
+/// `wss://`, set up TLS yourself and use [`connect_with`].
+pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    let target = *request.uri();
+    if target.is_secure() {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "wss:// needs a TLS stream: use connect_with",
+        )));
+    }
+    let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
+    tcp.set_nodelay(true)?;
+    WebSocket::connect_with(request, TokioIo(tcp), config).await
+}
+
+/// Client side over an established stream, with a prepared request.
+pub async fn connect_with<S>(
+    request: ClientRequest<'_>,
+    stream: S,
+    config: Config,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    WebSocket::connect_with(request, TokioIo(stream), config).await
+}
