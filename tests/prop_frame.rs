@@ -331,7 +331,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Short valid streams: every single cut and every pair of cuts gives the frames that
     /// were encoded.
