@@ -12,7 +12,8 @@
 //! chunks are non-empty, consumed exactly, never exceed the declared length, sum to it for a
 //! completed frame, and `last` is set exactly on the final one; `NeedMore` consumes all of
 //! the input; an error names a rule the failing header really breaks, and every later call
-//! returns the same error. The three decodings must agree (frames, payloads, error), and
+//! returns the same error; a partial header still pending at the end already passes the
+//! rules its first two bytes decide. The three decodings must agree (frames, payloads, error), and
 //! re-encoding the decoded headers and payloads (masking again with the same key) must
 //! reproduce the consumed input byte for byte.
 
@@ -115,6 +116,28 @@ fn check_header(config: &Config, h: &Header) {
     }
     assert!(h.payload_len <= config.max_payload, "over max_payload");
     assert!(h.payload_len >> 63 == 0, "length MSB set");
+}
+
+/// The decoder rejects a header as soon as its first two bytes break a rule, so a partial
+/// header it is still waiting on must pass those rules.
+fn check_first_bytes_pass(config: &Config, b0: u8, b1: u8) {
+    assert_eq!(
+        b0 & (RSV1 | RSV2 | RSV3) & !config.allowed_rsv,
+        0,
+        "waits on bad RSV"
+    );
+    assert_eq!(
+        b1 & 0x80 != 0,
+        config.role == Role::Server,
+        "waits on wrong masking"
+    );
+    if b0 & 0x08 != 0 {
+        assert!(b0 & 0x80 != 0, "waits on a fragmented control frame");
+        assert!(
+            b1 & 0x7f <= MAX_CONTROL_PAYLOAD as u8,
+            "waits on a long control frame"
+        );
+    }
 }
 
 /// Checks that `e` names a rule that the header starting at `h` (the rest of the stream)
@@ -256,7 +279,7 @@ fn decode(config: &Config, stream: &[u8], ends: &[usize]) -> Trace {
 }
 
 /// Re-encodes the decoded frames and compares them with the stream they came from.
-fn check_reencoding(stream: &[u8], trace: &Trace) {
+fn check_reencoding(config: &Config, stream: &[u8], trace: &Trace) {
     let mut out = Vec::new();
     for frame in &trace.frames {
         let at = out.len();
@@ -296,6 +319,9 @@ fn check_reencoding(stream: &[u8], trace: &Trace) {
             if !tail.is_empty() {
                 assert_eq!(Header::parse(tail), Ok(None), "left a complete header");
             }
+            if let [b0, b1, ..] = *tail {
+                check_first_bytes_pass(config, b0, b1);
+            }
         }
     }
 }
@@ -329,7 +355,7 @@ pub fn run(data: &[u8]) {
     };
 
     let whole = decode(&config, stream, &[stream.len()]);
-    check_reencoding(stream, &whole);
+    check_reencoding(&config, stream, &whole);
 
     let pieces = decode(&config, stream, &piece_ends(stream.len(), *split));
     assert_same(&pieces, &whole, "data-chosen pieces");
