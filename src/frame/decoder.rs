@@ -191,7 +191,7 @@ impl Decoder {
                 let end = input.len();
                 Ok((Item::NeedMore, &mut input[end..]))
             }
-            Err(e) => Err(self.fail(e)),
+            Err(e) => Err(self.reject(input, e)),
         }
     }
 
@@ -222,8 +222,22 @@ impl Decoder {
                 self.partial_len = filled as u8;
                 Ok((Item::NeedMore, &mut input[take..]))
             }
-            Err(e) => Err(self.fail(e)),
+            Err(e) => Err(self.reject(&partial[..filled], e)),
         }
+    }
+
+    /// Fails on a header that [`Header::parse`] rejected. A header split across calls has
+    /// its first-two-byte rules checked as soon as those bytes arrive, before its length is
+    /// read, so they take precedence here too: the error must not depend on how the input
+    /// was split. A reserved opcode is reported from the first byte alone either way.
+    #[cold]
+    fn reject(&mut self, bytes: &[u8], e: ProtocolError) -> ProtocolError {
+        if !matches!(e, ProtocolError::ReservedOpcode(_)) {
+            if let Err(first) = self.check_prefix(bytes) {
+                return first;
+            }
+        }
+        self.fail(e)
     }
 
     /// Rules that the first two header bytes decide, checked as soon as they arrive.
