@@ -19,12 +19,13 @@ fn config() -> Config {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let (Some(base), Some(agent)) = (args.get(1), args.get(2)) else {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let blocking = args.iter().any(|a| a == "--blocking");
+    let positional: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let (Some(base), Some(agent)) = (positional.first(), positional.get(1)) else {
         eprintln!("usage: autobahn_client ws://HOST:PORT AGENT [--blocking]");
         std::process::exit(2);
     };
-    let blocking = args.iter().any(|a| a == "--blocking");
     let result = if blocking {
         run_blocking(base, agent)
     } else {
