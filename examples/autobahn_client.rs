@@ -48,7 +48,9 @@ fn parse_count(message: Option<Message>) -> Result<u32, Error> {
             .trim()
             .parse()
             .map_err(|_| Error::Io(std::io::Error::other(format!("bad case count {text:?}")))),
-        other => Err(Error::Io(std::io::Error::other(format!("no case count: {other:?}")))),
+        other => Err(Error::Io(std::io::Error::other(format!(
+            "no case count: {other:?}"
+        )))),
     }
 }
 

@@ -78,9 +78,10 @@ async fn serve(mut tcp: TcpStream) -> Result<(), Box<dyn std::error::Error + Sen
         match parse_request(&head, &mut headers, &limits) {
             Ok(Status::Partial) => continue,
             Ok(Status::Complete((request, _))) => {
-                let upgrade = request.headers.iter().any(|h| {
-                    h.is("Upgrade") && h.value.eq_ignore_ascii_case(b"websocket")
-                });
+                let upgrade = request
+                    .headers
+                    .iter()
+                    .any(|h| h.is("Upgrade") && h.value.eq_ignore_ascii_case(b"websocket"));
                 break (upgrade, request.target.to_string());
             }
             // Malformed: let the WebSocket handshake answer with the precise error.
@@ -100,7 +101,10 @@ async fn serve(mut tcp: TcpStream) -> Result<(), Box<dyn std::error::Error + Sen
     Ok(())
 }
 
-async fn serve_page(mut tcp: TcpStream, path: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn serve_page(
+    mut tcp: TcpStream,
+    path: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let (status, body) = if path == "/" || path == "/index.html" {
         ("200 OK", PAGE)
     } else {

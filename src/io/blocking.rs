@@ -99,7 +99,13 @@ impl<S: Read + Write> WebSocket<S> {
                     let Accepted { subprotocol, .. } = result?;
                     let epoch = Instant::now();
                     let conn = Connection::server(config, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(stream, conn, &buf[consumed..], epoch, subprotocol));
+                    return Ok(WebSocket::from_parts(
+                        stream,
+                        conn,
+                        &buf[consumed..],
+                        epoch,
+                        subprotocol,
+                    ));
                 }
             }
         }
@@ -142,7 +148,13 @@ impl<S: Read + Write> WebSocket<S> {
                 } => {
                     let epoch = Instant::now();
                     let conn = Connection::client(config, os_entropy, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(stream, conn, &buf[consumed..], epoch, subprotocol));
+                    return Ok(WebSocket::from_parts(
+                        stream,
+                        conn,
+                        &buf[consumed..],
+                        epoch,
+                        subprotocol,
+                    ));
                 }
             }
         }

@@ -69,7 +69,11 @@ impl fmt::Display for Error {
             Error::Refused(status) => write!(f, "handshake refused by the application ({status})"),
             Error::Uri(e) => write!(f, "invalid URI: {e}"),
             Error::Rejected(r) => {
-                write!(f, "server rejected the handshake: {} (status {})", r.reason, r.status)?;
+                write!(
+                    f,
+                    "server rejected the handshake: {} (status {})",
+                    r.reason, r.status
+                )?;
                 if let Some(location) = &r.location {
                     write!(f, ", redirected to {location}")?;
                 }

@@ -86,7 +86,11 @@ impl Inbox {
 }
 
 /// Queues an owned message on `conn`.
-pub(crate) fn queue(conn: &mut Connection, now: Duration, message: &Message) -> Result<(), SendError> {
+pub(crate) fn queue(
+    conn: &mut Connection,
+    now: Duration,
+    message: &Message,
+) -> Result<(), SendError> {
     match message {
         Message::Text(text) => conn.send_text(text),
         Message::Binary(bytes) => conn.send_binary(bytes),

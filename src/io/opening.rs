@@ -75,7 +75,10 @@ pub(crate) fn server_step(
                 ),
                 // The application picked a subprotocol the client did not offer: its bug,
                 // answered as a server error rather than a broken handshake.
-                Err(_) => (refusal(500, "subprotocol not offered"), Err(Error::Refused(500))),
+                Err(_) => (
+                    refusal(500, "subprotocol not offered"),
+                    Err(Error::Refused(500)),
+                ),
             }
         }
         Err((status, body)) => (refusal(status, &body), Err(Error::Refused(status))),

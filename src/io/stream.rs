@@ -32,8 +32,7 @@ use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
 use super::opening::{
-    client_step, head_too_long, os_entropy, server_step, Accepted, ClientStep, Decision,
-    ServerStep,
+    client_step, head_too_long, os_entropy, server_step, Accepted, ClientStep, Decision, ServerStep,
 };
 use crate::handshake::{ClientRequest, Limits, Request};
 use crate::{Config, Connection, State};
@@ -141,7 +140,12 @@ impl<T: AsyncTransport> WebSocket<T> {
                     write_all(&mut io, &response).await?;
                     let Accepted { subprotocol, .. } = result?;
                     let conn = Connection::server(config, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(io, conn, &buf[consumed..], subprotocol));
+                    return Ok(WebSocket::from_parts(
+                        io,
+                        conn,
+                        &buf[consumed..],
+                        subprotocol,
+                    ));
                 }
             }
         }
@@ -170,7 +174,12 @@ impl<T: AsyncTransport> WebSocket<T> {
                     subprotocol,
                 } => {
                     let conn = Connection::client(config, os_entropy, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(io, conn, &buf[consumed..], subprotocol));
+                    return Ok(WebSocket::from_parts(
+                        io,
+                        conn,
+                        &buf[consumed..],
+                        subprotocol,
+                    ));
                 }
             }
         }
@@ -269,7 +278,11 @@ impl<T: AsyncTransport> Inner<T> {
         }
     }
 
-    fn poll_next(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Option<Result<Message, Error>>> {
+    fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        half: Half,
+    ) -> Poll<Option<Result<Message, Error>>> {
         if self.terminated {
             return Poll::Ready(None);
         }
@@ -414,7 +427,9 @@ impl<T: AsyncTransport> Stream for ReadHalf<T> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        with_half(&self.shared, cx, Half::Read, |inner, cx| inner.poll_next(cx, Half::Read))
+        with_half(&self.shared, cx, Half::Read, |inner, cx| {
+            inner.poll_next(cx, Half::Read)
+        })
     }
 }
 
@@ -422,7 +437,9 @@ impl<T: AsyncTransport> Sink<Message> for WriteHalf<T> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        with_half(&self.shared, cx, Half::Write, |inner, cx| inner.poll_ready(cx, Half::Write))
+        with_half(&self.shared, cx, Half::Write, |inner, cx| {
+            inner.poll_ready(cx, Half::Write)
+        })
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
@@ -431,11 +448,15 @@ impl<T: AsyncTransport> Sink<Message> for WriteHalf<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        with_half(&self.shared, cx, Half::Write, |inner, cx| inner.poll_flush(cx, Half::Write))
+        with_half(&self.shared, cx, Half::Write, |inner, cx| {
+            inner.poll_flush(cx, Half::Write)
+        })
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        with_half(&self.shared, cx, Half::Write, |inner, cx| inner.poll_close(cx, Half::Write))
+        with_half(&self.shared, cx, Half::Write, |inner, cx| {
+            inner.poll_close(cx, Half::Write)
+        })
     }
 }
 
