@@ -21,6 +21,7 @@ impl<F: FnMut(&mut [u8])> Entropy for F {
 
 /// Draws a masking key, drawing again (a bounded number of times) if the source yields the
 /// all-zero key, which would leave the payload unmasked.
+#[cfg(feature = "alloc")]
 pub(crate) fn mask_key(entropy: &mut dyn Entropy) -> [u8; 4] {
     let mut key = [0u8; 4];
     for _ in 0..4 {
