@@ -12,15 +12,19 @@
 //! | masking | [`mask`] | `core` |
 //! | UTF-8 validation across chunks | [`utf8`] | `core` |
 //! | frame codec, close payloads | [`frame`] | `core` |
+//! | opening handshake, client and server | [`handshake`] | `core` (an `alloc` layer on top) |
 //! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `alloc` |
+//! | runtime adapters | `io` | `std` + one feature each |
 //!
 //! Each lower layer is usable on its own, without `alloc`, which is what firmware and
 //! custom runtimes need.
 //!
 //! ## Features
 //!
-//! - `alloc`: heap-backed conveniences.
+//! - `alloc`: the connection state machine and heap-backed conveniences.
 //! - `std` (default): implies `alloc`.
+//! - `http`: conversions to and from the `http` crate's request and response types.
+//! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io`.
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -82,3 +86,11 @@ struct ReadmeDocTests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/frame.md")]
 struct FrameDocTests;
+
+#[cfg(all(doctest, feature = "alloc"))]
+#[doc = include_str!("../docs/connection.md")]
+struct ConnectionDocTests;
+
+#[cfg(all(doctest, feature = "tokio"))]
+#[doc = include_str!("../docs/adapters.md")]
+struct AdaptersDocTests;
