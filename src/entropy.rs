@@ -19,16 +19,31 @@ impl<F: FnMut(&mut [u8])> Entropy for F {
     }
 }
 
-/// Draws a masking key, drawing again (a bounded number of times) if the source yields the
-/// all-zero key, which would leave the payload unmasked.
-#[cfg(feature = "alloc")]
-pub(crate) fn mask_key(entropy: &mut dyn Entropy) -> [u8; 4] {
+/// Where a connection's masking keys come from.
+pub(crate) enum MaskSource {
+    /// A server: frames are not masked.
+    None,
+    /// A plain function (no allocation needed), e.g. reading a hardware generator.
+    Fn(fn(&mut [u8])),
+    /// Any entropy source, boxed.
+    #[cfg(feature = "alloc")]
+    Boxed(alloc::boxed::Box<dyn Entropy + Send>),
+}
+
+/// Draws a masking key (`None` for a server), drawing again a bounded number of times if the
+/// source yields the all-zero key, which would leave the payload unmasked.
+pub(crate) fn mask_key(source: &mut MaskSource) -> Option<[u8; 4]> {
     let mut key = [0u8; 4];
     for _ in 0..4 {
-        entropy.fill(&mut key);
+        match source {
+            MaskSource::None => return None,
+            MaskSource::Fn(f) => f(&mut key),
+            #[cfg(feature = "alloc")]
+            MaskSource::Boxed(entropy) => entropy.fill(&mut key),
+        }
         if key != [0; 4] {
             break;
         }
     }
-    key
+    Some(key)
 }

@@ -13,7 +13,7 @@
 //! | UTF-8 validation across chunks | [`utf8`] | `core` |
 //! | frame codec, close payloads | [`frame`] | `core` |
 //! | opening handshake, client and server | [`handshake`] | `core` (an `alloc` layer on top) |
-//! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `alloc` |
+//! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `core` (send queue in a [`FixedBuffer`]) or `alloc` |
 //! | runtime adapters | `io` | `std` + one feature each |
 //!
 //! Each lower layer is usable on its own, without `alloc`, which is what firmware and
@@ -59,7 +59,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "alloc")]
 mod connection;
 mod entropy;
 mod error;
@@ -71,10 +70,14 @@ pub mod mask;
 mod role;
 pub mod utf8;
 
-#[cfg(feature = "alloc")]
+#[cfg(not(feature = "alloc"))]
+pub use connection::NoDefaultBuffer;
 pub use connection::{
-    Config, Connection, Data, DataKind, Event, Message, MessageAssembler, State, Transmit,
+    Config, Connection, Data, DataKind, DefaultSendBuffer, Event, FixedBuffer, SendBuffer, State,
+    Transmit, MAX_URGENT,
 };
+#[cfg(feature = "alloc")]
+pub use connection::{Message, MessageAssembler};
 pub use entropy::Entropy;
 pub use error::{BufferTooSmall, ConnectionError, ProtocolError, SendError};
 pub use role::Role;

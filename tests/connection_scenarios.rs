@@ -848,16 +848,20 @@ fn outbound_queue_is_bounded_and_refusal_queues_nothing() {
     let mut server = Connection::server(config, Duration::ZERO);
     server.send_binary(&[0u8; 600]).unwrap();
     server.send_binary(&[0u8; 600]).unwrap(); // below the cap when sent: accepted whole
-    assert_eq!(server.queued_bytes(), 1200);
+    assert_eq!(
+        server.queued_bytes(),
+        2 * (4 + 600),
+        "two frames, 4-byte headers"
+    );
     assert_eq!(server.send_binary(&[0u8; 1]), Err(SendError::QueueFull));
-    assert_eq!(server.queued_bytes(), 1200);
+    assert_eq!(server.queued_bytes(), 1208);
     // Control frames are bounded separately and still go out.
     server.ping(b"p").unwrap();
     let wire = drain(&mut server);
     assert_eq!(frames(Role::Client, &wire).len(), 3);
     assert_eq!(server.queued_bytes(), 0);
     server.send_binary(&[0u8; 1]).unwrap();
-    for _ in 0..16 {
+    for _ in 0..wscore::MAX_URGENT {
         server.ping(b"").unwrap();
     }
     assert_eq!(server.ping(b""), Err(SendError::QueueFull));

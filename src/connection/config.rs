@@ -28,8 +28,9 @@ pub struct Config {
     /// The most frames one received message may be split into (default 131,072). Over it
     /// the connection fails with 1008.
     pub max_fragments: u32,
-    /// How many bytes of data payload may wait in the send queue before sends are refused
-    /// with [`SendError::QueueFull`](crate::SendError::QueueFull) (default 16 MiB).
+    /// How many bytes of data frames may wait in the send queue before sends are refused
+    /// with [`SendError::QueueFull`](crate::SendError::QueueFull) (default 16 MiB). A
+    /// [`FixedBuffer`](crate::FixedBuffer) also refuses what does not fit in it.
     pub max_queued_bytes: usize,
     /// Outgoing messages are split into frames of at most this many payload bytes
     /// (default 1 MiB), so no single frame exceeds a peer's frame limit.

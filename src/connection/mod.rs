@@ -1,26 +1,32 @@
 //! The connection state machine (needs `alloc`): messages, control frames, the closing
 //! handshake, timers and limits, driven by the caller with bytes, time and entropy.
 
+#[cfg(feature = "alloc")]
 mod assembler;
+mod buffer;
 mod config;
 mod event;
 mod outbound;
 
-use alloc::boxed::Box;
 use core::time::Duration;
 
+#[cfg(feature = "alloc")]
 pub use assembler::{Message, MessageAssembler};
+pub use buffer::{FixedBuffer, SendBuffer};
 pub use config::Config;
 pub use event::{Data, DataKind, Event};
-pub use outbound::Transmit;
+pub use outbound::{Transmit, MAX_URGENT};
 
-use crate::entropy::{mask_key, Entropy};
+#[cfg(feature = "alloc")]
+use crate::entropy::Entropy;
+use crate::entropy::{mask_key, MaskSource};
 use crate::frame::{
     CloseCode, CloseFrame, Decoder, Header, Item, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
+    MAX_HEADER_LEN,
 };
 use crate::utf8::Utf8Validator;
 use crate::{ConnectionError, ProtocolError, Role, SendError};
-use outbound::{Outbound, MAX_URGENT};
+use outbound::Outbound;
 
 /// Where a connection is in its life. It only ever moves forward: `Open` → `Closing` →
 /// `Closed`, or `Open` → `Closed`.
@@ -75,16 +81,17 @@ pub enum State {
 ///
 /// # Backpressure
 ///
-/// Sends copy the payload into the connection's queue (masked on the way for a client) and
-/// return at once. Data payload waiting in the queue is capped by
-/// [`Config::max_queued_bytes`]: while that much or more is waiting, data sends fail with
-/// [`SendError::QueueFull`] and nothing is queued, so the caller must transmit before sending
-/// more. A message is accepted whole when the queue is below the cap, so the queue never
-/// holds more than the cap plus one message. Control frames are bounded separately: the
-/// automatic pong keeps only the reply to the most recent ping (RFC 6455 5.5.3 allows
-/// answering only the latest), and at most 16 application pings/pongs may wait. If the caller
-/// never drains the queue, memory stays within these bounds and sends start failing; the
-/// connection itself never grows without limit.
+/// Sends encode the frame into the connection's send buffer (masked on the way for a client)
+/// and return at once. Data frames waiting in the queue are capped by
+/// [`Config::max_queued_bytes`]: while that many bytes or more are waiting, data sends fail
+/// with [`SendError::QueueFull`] and nothing is queued, so the caller must transmit before
+/// sending more. A message is accepted whole when the queue is below the cap, so the queue
+/// never holds more than the cap plus one message; a [`FixedBuffer`] also refuses a message
+/// that does not fit. Control frames are bounded separately and live inside the connection:
+/// the automatic pong keeps only the reply to the most recent ping (RFC 6455 5.5.3 allows
+/// answering only the latest), at most [`MAX_URGENT`] application pings/pongs may wait, and
+/// the Close always fits. If the caller never drains the queue, memory stays within these
+/// bounds and sends start failing; the connection itself never grows without limit.
 ///
 /// # Example: two peers in memory
 ///
@@ -108,11 +115,11 @@ pub enum State {
 /// server.send(data.kind, data.payload).unwrap(); // echo, straight from the input buffer
 /// assert!(rest.is_empty());
 /// ```
-pub struct Connection {
+pub struct Connection<B = DefaultSendBuffer> {
     role: Role,
     config: Config,
     decoder: Decoder,
-    entropy: Option<Box<dyn Entropy + Send>>,
+    entropy: MaskSource,
 
     // Receiving.
     frame_opcode: Opcode,
@@ -127,7 +134,7 @@ pub struct Connection {
     control_len: usize,
 
     // Sending.
-    out: Outbound,
+    out: Outbound<B>,
     outgoing: Option<(DataKind, bool)>,
     outgoing_utf8: Utf8Validator,
 
@@ -145,7 +152,22 @@ pub struct Connection {
     close_deadline: Option<Duration>,
 }
 
-impl core::fmt::Debug for Connection {
+/// The send buffer a `Connection` uses when none is named: `Vec<u8>` with `alloc`. Without
+/// `alloc` there is no default; name one, e.g. `Connection<FixedBuffer<'a>>`.
+#[cfg(feature = "alloc")]
+pub type DefaultSendBuffer = alloc::vec::Vec<u8>;
+/// The send buffer a `Connection` uses when none is named: `Vec<u8>` with `alloc`. Without
+/// `alloc` there is no default; name one, e.g. `Connection<FixedBuffer<'a>>`.
+#[cfg(not(feature = "alloc"))]
+pub type DefaultSendBuffer = NoDefaultBuffer;
+
+/// Stands in for the default send buffer without `alloc`: it has no methods, so a
+/// `Connection` must name its buffer (e.g. [`FixedBuffer`]).
+#[cfg(not(feature = "alloc"))]
+#[derive(Debug)]
+pub enum NoDefaultBuffer {}
+
+impl<B: SendBuffer> core::fmt::Debug for Connection<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Connection")
             .field("role", &self.role)
@@ -163,11 +185,18 @@ enum Step<'i> {
     Control,
 }
 
-impl Connection {
+#[cfg(feature = "alloc")]
+impl Connection<alloc::vec::Vec<u8>> {
     /// A server-side connection (after the opening handshake, or after an RFC 8441 extended
     /// CONNECT). `now` starts the keepalive timer.
     pub fn server(config: Config, now: Duration) -> Connection {
-        Connection::new(Role::Server, config, None, now)
+        Connection::new(
+            Role::Server,
+            config,
+            alloc::vec::Vec::new(),
+            MaskSource::None,
+            now,
+        )
     }
 
     /// A client-side connection. Every frame it sends is masked with a fresh key drawn from
@@ -177,15 +206,36 @@ impl Connection {
         entropy: impl Entropy + Send + 'static,
         now: Duration,
     ) -> Connection {
-        Connection::new(Role::Client, config, Some(Box::new(entropy)), now)
+        let entropy = MaskSource::Boxed(alloc::boxed::Box::new(entropy));
+        Connection::new(Role::Client, config, alloc::vec::Vec::new(), entropy, now)
+    }
+}
+
+impl<B: SendBuffer> Connection<B> {
+    /// A server-side connection whose send queue lives in `buffer` (e.g. a [`FixedBuffer`]
+    /// over memory the caller owns: no allocator needed).
+    pub fn server_in(config: Config, buffer: B, now: Duration) -> Connection<B> {
+        Connection::new(Role::Server, config, buffer, MaskSource::None, now)
+    }
+
+    /// A client-side connection whose send queue lives in `buffer`, masking with keys from
+    /// `entropy` (e.g. a function reading a hardware random number generator).
+    pub fn client_in(
+        config: Config,
+        buffer: B,
+        entropy: fn(&mut [u8]),
+        now: Duration,
+    ) -> Connection<B> {
+        Connection::new(Role::Client, config, buffer, MaskSource::Fn(entropy), now)
     }
 
     fn new(
         role: Role,
         config: Config,
-        entropy: Option<Box<dyn Entropy + Send>>,
+        buffer: B,
+        entropy: MaskSource,
         now: Duration,
-    ) -> Connection {
+    ) -> Connection<B> {
         let decoder = Decoder::new(role).with_max_payload(config.max_frame_payload);
         let keepalive_at = config.keepalive_interval.map(|i| now.saturating_add(i));
         Connection {
@@ -203,7 +253,7 @@ impl Connection {
             utf8: Utf8Validator::new(),
             control: [0; MAX_CONTROL_PAYLOAD],
             control_len: 0,
-            out: Outbound::new(),
+            out: Outbound::new(buffer),
             outgoing: None,
             outgoing_utf8: Utf8Validator::new(),
             state: State::Open,
@@ -529,8 +579,7 @@ impl Connection {
         if kind == DataKind::Text && core::str::from_utf8(payload).is_err() {
             return Err(SendError::InvalidUtf8);
         }
-        self.queue_data(opcode_of(kind), payload, true);
-        Ok(())
+        self.queue_data(opcode_of(kind), payload, true)
     }
 
     /// Queues a whole text message.
@@ -539,8 +588,7 @@ impl Connection {
         if self.outgoing.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        self.queue_data(Opcode::Text, text.as_bytes(), true);
-        Ok(())
+        self.queue_data(Opcode::Text, text.as_bytes(), true)
     }
 
     /// Queues a whole binary message.
@@ -565,7 +613,7 @@ impl Connection {
     /// Queues the next piece of a streamed message as one or more non-final frames. Text may
     /// be split anywhere, even inside a code point. An empty piece queues nothing.
     pub fn send_fragment(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started) = self.check_fragment(payload)?;
+        let (kind, started, utf8) = self.check_fragment(payload)?;
         if payload.is_empty() {
             return Ok(());
         }
@@ -577,15 +625,16 @@ impl Connection {
             },
             payload,
             false,
-        );
+        )?;
         self.outgoing = Some((kind, true));
+        self.outgoing_utf8 = utf8;
         Ok(())
     }
 
     /// Queues the last piece (possibly empty) of a streamed message, with FIN set.
     pub fn finish_message(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started) = self.check_fragment(payload)?;
-        if kind == DataKind::Text && !self.outgoing_utf8.is_boundary() {
+        let (kind, started, utf8) = self.check_fragment(payload)?;
+        if kind == DataKind::Text && !utf8.is_boundary() {
             return Err(SendError::InvalidUtf8);
         }
         self.queue_data(
@@ -596,24 +645,23 @@ impl Connection {
             },
             payload,
             true,
-        );
+        )?;
         self.outgoing = None;
         Ok(())
     }
 
-    fn check_fragment(&mut self, payload: &[u8]) -> Result<(DataKind, bool), SendError> {
+    /// Checks a streamed piece; returns the message kind, whether a frame of it was already
+    /// queued, and the outgoing UTF-8 state after the piece (committed once it is queued).
+    fn check_fragment(&self, payload: &[u8]) -> Result<(DataKind, bool, Utf8Validator), SendError> {
         self.check_data_send()?;
         let Some((kind, started)) = self.outgoing else {
             return Err(SendError::NoMessageInProgress);
         };
+        let mut utf8 = self.outgoing_utf8;
         if kind == DataKind::Text {
-            let mut validator = self.outgoing_utf8;
-            validator
-                .feed(payload)
-                .map_err(|_| SendError::InvalidUtf8)?;
-            self.outgoing_utf8 = validator;
+            utf8.feed(payload).map_err(|_| SendError::InvalidUtf8)?;
         }
-        Ok((kind, started))
+        Ok((kind, started, utf8))
     }
 
     /// Queues a ping (payload at most 125 bytes). It may overtake queued data at the next
@@ -673,8 +721,15 @@ impl Connection {
         Ok(())
     }
 
-    fn queue_data(&mut self, opcode: Opcode, payload: &[u8], fin: bool) {
+    fn queue_data(&mut self, opcode: Opcode, payload: &[u8], fin: bool) -> Result<(), SendError> {
         let max = self.config.max_send_frame_payload.max(1);
+        let frames = payload.len().div_ceil(max).max(1);
+        let needed = payload
+            .len()
+            .saturating_add(frames.saturating_mul(MAX_HEADER_LEN));
+        if !self.out.has_room(needed) {
+            return Err(SendError::QueueFull);
+        }
         let mut opcode = opcode;
         let mut rest = payload;
         loop {
@@ -682,7 +737,7 @@ impl Connection {
             let header = self.header(opcode, fin && tail.is_empty(), chunk.len());
             self.out.push_data(header, chunk);
             if tail.is_empty() {
-                return;
+                return Ok(());
             }
             rest = tail;
             opcode = Opcode::Continuation;
@@ -699,8 +754,8 @@ impl Connection {
     /// A frame header for this role: masked with a fresh key for a client.
     fn header(&mut self, opcode: Opcode, fin: bool, len: usize) -> Header {
         let header = Header::new(opcode, fin, len as u64);
-        match self.entropy.as_deref_mut() {
-            Some(entropy) => header.with_mask(mask_key(entropy)),
+        match mask_key(&mut self.entropy) {
+            Some(key) => header.with_mask(key),
             None => header,
         }
     }
@@ -745,7 +800,7 @@ impl Connection {
         !self.out.is_empty()
     }
 
-    /// Data payload bytes waiting in the send queue (see [backpressure](Self#backpressure)).
+    /// Bytes of data frames waiting in the send queue (see [backpressure](Self#backpressure)).
     pub fn queued_bytes(&self) -> usize {
         self.out.queued_bytes()
     }

@@ -1,33 +1,35 @@
 //! The send queue: frames waiting to be written to the transport.
 //!
-//! Data frames and Close are kept in order; their payloads sit back to back in one byte
-//! buffer, so a steady stream of messages reuses the same allocation. Pings and pongs are
-//! small and kept inline; they may overtake queued data frames, but only at a frame boundary
-//! (a frame whose first byte went out is always finished first). Nothing is sent after Close.
+//! Data frames are stored encoded (header, then payload, masked for a client) back to back in
+//! one [`SendBuffer`], so a steady stream of messages reuses the same memory and many small
+//! frames leave in one write. Frame boundaries inside the buffer are found by re-reading the
+//! headers we wrote. Control frames are kept inline (at most 139 bytes each): the automatic
+//! pong (one slot, replaced by a newer ping's), up to [`MAX_URGENT`] application pings and
+//! pongs, and the Close. Pings and pongs overtake queued data at the next frame boundary;
+//! the Close goes after all queued data; nothing is sent after the Close.
 
-use alloc::collections::VecDeque;
-use alloc::vec::Vec;
-
-use crate::frame::{EncodedHeader, Header, MAX_CONTROL_PAYLOAD};
+use super::buffer::SendBuffer;
+use crate::frame::{Header, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 
-/// Compact the payload buffer once this many bytes at its front have been sent and they are
-/// at least half of it.
+/// Compact the buffer once this many sent bytes sit at its front and they are at least half
+/// of it.
 const COMPACT_AT: usize = 64 * 1024;
 
-/// How many pings and pongs the application may have waiting at once.
-pub(crate) const MAX_URGENT: usize = 16;
+/// How many application pings and pongs may wait at once.
+pub const MAX_URGENT: usize = 8;
 
-/// One piece of output: the unsent part of a frame's header, then of its payload.
+/// One piece of output: write `header`, then `payload` (one vectored write), then report how
+/// much went out with [`Connection::advance_transmit`](super::Connection::advance_transmit).
 ///
-/// An adapter writes both with one vectored write (the payload is never copied into a
-/// separate buffer), then reports how much went out with
-/// [`Connection::advance_transmit`](super::Connection::advance_transmit).
+/// `header` is the unsent part of the current frame's header; `payload` is what follows it:
+/// the rest of that frame and, when no control frame is waiting, the frames queued after it,
+/// so many small messages leave in one write. Nothing is copied to build it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transmit<'a> {
-    /// Header bytes still to send (possibly empty once the header went out).
+    /// Header bytes still to send (possibly empty).
     pub header: &'a [u8],
-    /// Payload bytes still to send (possibly empty).
+    /// The bytes after them (possibly empty).
     pub payload: &'a [u8],
 }
 
@@ -45,218 +47,284 @@ impl Transmit<'_> {
     }
 }
 
+/// An encoded control frame.
 #[derive(Clone, Copy, Debug)]
-enum Payload {
-    /// `len` bytes at the front of the shared payload buffer.
-    Shared(usize),
-    /// A control payload, kept inline (already masked for a client).
-    Inline([u8; MAX_CONTROL_PAYLOAD], u8),
+struct Control {
+    bytes: [u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD],
+    len: u8,
+    header_len: u8,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Queued {
-    header: EncodedHeader,
-    payload: Payload,
-    is_close: bool,
-}
+impl Control {
+    fn new(header: Header, payload: &[u8]) -> Control {
+        let payload = &payload[..payload.len().min(MAX_CONTROL_PAYLOAD)];
+        let head = header.to_bytes();
+        let mut bytes = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
+        bytes[..head.len()].copy_from_slice(&head);
+        let end = head.len() + payload.len();
+        bytes[head.len()..end].copy_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(&mut bytes[head.len()..end], key, 0);
+        }
+        Control {
+            bytes,
+            len: end as u8,
+            header_len: head.len() as u8,
+        }
+    }
 
-impl Queued {
     fn len(&self) -> usize {
-        self.header.len()
-            + match self.payload {
-                Payload::Shared(len) => len,
-                Payload::Inline(_, len) => usize::from(len),
-            }
+        usize::from(self.len)
+    }
+}
+
+/// A fixed ring of control frames.
+#[derive(Clone, Debug)]
+struct ControlRing {
+    items: [Option<Control>; MAX_URGENT],
+    head: usize,
+    len: usize,
+}
+
+impl ControlRing {
+    const fn new() -> ControlRing {
+        ControlRing {
+            items: [None; MAX_URGENT],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, control: Control) {
+        if self.len < MAX_URGENT {
+            self.items[(self.head + self.len) % MAX_URGENT] = Some(control);
+            self.len += 1;
+        }
+    }
+
+    fn pop(&mut self) -> Option<Control> {
+        if self.len == 0 {
+            return None;
+        }
+        let item = self.items[self.head].take();
+        self.head = (self.head + 1) % MAX_URGENT;
+        self.len -= 1;
+        item
+    }
+
+    fn clear(&mut self) {
+        *self = ControlRing::new();
     }
 }
 
 #[derive(Debug)]
-pub(crate) struct Outbound {
-    /// Payload bytes of queued data frames; `bytes[sent..]` is still to go.
-    bytes: Vec<u8>,
+pub(crate) struct Outbound<B> {
+    /// Encoded data frames; `buf[sent..]` is still to go.
+    buf: B,
     sent: usize,
-    /// Data frames and Close, in order.
-    frames: VecDeque<Queued>,
-    /// Application pings and pongs.
-    urgent: VecDeque<Queued>,
-    /// The automatic reply to the most recent ping, replaced by a newer one until it starts.
-    pong: Option<Queued>,
-    /// The frame being written, and how many of its bytes went out.
-    current: Option<(Queued, usize)>,
+    /// The data frame containing `buf[sent]`: `[frame_start, frame_end)`; equal when it has
+    /// not been measured yet (or the buffer is empty).
+    frame_start: usize,
+    frame_end: usize,
+    /// The header length of the frame at `frame_start`.
+    frame_header: usize,
+    pong: Option<Control>,
+    urgent: ControlRing,
+    close: Option<Control>,
+    /// A control frame being written, and how many of its bytes went out.
+    current: Option<(Control, usize, bool)>,
     close_sent: bool,
 }
 
-impl Outbound {
-    pub(crate) fn new() -> Outbound {
+impl<B: SendBuffer> Outbound<B> {
+    pub(crate) fn new(buf: B) -> Outbound<B> {
         Outbound {
-            bytes: Vec::new(),
+            buf,
             sent: 0,
-            frames: VecDeque::new(),
-            urgent: VecDeque::new(),
+            frame_start: 0,
+            frame_end: 0,
+            frame_header: 0,
             pong: None,
+            urgent: ControlRing::new(),
+            close: None,
             current: None,
             close_sent: false,
         }
     }
 
-    /// Payload bytes of data frames waiting (including the unsent part of the current one).
+    /// Bytes of queued data frames not yet written (headers included).
     pub(crate) fn queued_bytes(&self) -> usize {
-        self.bytes.len() - self.sent
+        self.buf.as_slice().len() - self.sent
+    }
+
+    /// Whether `additional` more bytes of data frames fit in the buffer.
+    pub(crate) fn has_room(&self, additional: usize) -> bool {
+        self.buf.has_room(additional)
     }
 
     pub(crate) fn urgent_len(&self) -> usize {
-        self.urgent.len()
+        self.urgent.len
     }
 
-    /// Whether everything queued has been handed out and acknowledged.
+    /// Whether nothing is waiting to be written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.current.is_none()
-            && self.frames.is_empty()
-            && self.urgent.is_empty()
-            && self.pong.is_none()
+        self.close_sent
+            || (self.current.is_none()
+                && self.queued_bytes() == 0
+                && self.pong.is_none()
+                && self.urgent.len == 0
+                && self.close.is_none())
     }
 
-    /// Queues a data frame (or a fragment) whose payload is copied into the shared buffer
-    /// and masked there when `mask` is given.
+    /// Queues a data frame; the caller checked [`has_room`](Self::has_room).
     pub(crate) fn push_data(&mut self, header: Header, payload: &[u8]) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(payload);
+        let head = header.to_bytes();
+        self.buf.extend_from_slice(&head);
+        let start = self.buf.as_slice().len();
+        self.buf.extend_from_slice(payload);
         if let Some(key) = header.mask {
-            apply_mask(&mut self.bytes[start..], key, 0);
+            apply_mask(&mut self.buf.as_mut_slice()[start..], key, 0);
         }
-        self.frames.push_back(Queued {
-            header: header.to_bytes(),
-            payload: Payload::Shared(payload.len()),
-            is_close: false,
-        });
     }
 
-    /// Queues a Close frame after all queued data.
+    /// Queues the Close, to go after all queued data.
     pub(crate) fn push_close(&mut self, header: Header, payload: &[u8]) {
-        let frame = inline(header, payload, true);
-        self.frames.push_back(frame);
+        self.close = Some(Control::new(header, payload));
     }
 
     /// Queues an application ping or pong, ahead of data at the next frame boundary.
     pub(crate) fn push_urgent(&mut self, header: Header, payload: &[u8]) {
-        self.urgent.push_back(inline(header, payload, false));
+        self.urgent.push(Control::new(header, payload));
     }
 
     /// Sets the automatic pong, replacing one that has not started to go out.
     pub(crate) fn set_pong(&mut self, header: Header, payload: &[u8]) {
-        self.pong = Some(inline(header, payload, false));
+        self.pong = Some(Control::new(header, payload));
     }
 
-    /// Drops every queued data frame that has not started to go out (used when the
-    /// connection fails: the Close goes next).
+    /// Drops queued data frames that have not started to go out, and pending pings and
+    /// pongs (the connection failed: the Close goes next).
     pub(crate) fn abort_data(&mut self) {
-        self.frames.clear();
-        let keep = match self.current {
-            Some((
-                Queued {
-                    payload: Payload::Shared(len),
-                    ..
-                },
-                _,
-            )) => self.sent + len,
-            _ => self.sent,
+        self.measure();
+        let keep = if self.sent > self.frame_start {
+            self.frame_end
+        } else {
+            self.sent
         };
-        self.bytes.truncate(keep);
+        self.buf.truncate(keep);
         self.pong = None;
         self.urgent.clear();
     }
 
     /// The next piece of output, or `None` when nothing is queued.
     pub(crate) fn transmit(&mut self) -> Option<Transmit<'_>> {
-        if self.current.is_none() {
-            let next = self.next_frame()?;
-            self.current = Some((next, 0));
-        }
-        let (frame, done) = self.current.as_ref()?;
-        let header = frame.header.as_bytes();
-        let head = header.get(*done..).unwrap_or(&[]);
-        let into_payload = done.saturating_sub(header.len());
-        let payload = match &frame.payload {
-            Payload::Shared(len) => &self.bytes[self.sent + into_payload..self.sent + len],
-            Payload::Inline(bytes, len) => &bytes[into_payload..usize::from(*len)],
-        };
-        Some(Transmit {
-            header: head,
-            payload,
-        })
-    }
-
-    /// Records that `n` bytes of the current piece were written.
-    pub(crate) fn advance(&mut self, mut n: usize) {
-        while n > 0 {
-            let Some((frame, done)) = self.current.as_mut() else {
-                return;
-            };
-            let step = n.min(frame.len() - *done);
-            *done += step;
-            n -= step;
-            if *done < frame.len() {
-                return;
-            }
-            let frame = *frame;
-            self.current = None;
-            if let Payload::Shared(len) = frame.payload {
-                self.sent += len;
-                self.reclaim();
-            }
-            if frame.is_close {
-                self.close_sent = true;
-                // "The application MUST NOT send any more data frames after sending a Close
-                // frame" (5.5.1): anything still queued is dropped.
-                self.frames.clear();
-                self.urgent.clear();
-                self.pong = None;
-                self.bytes.clear();
-                self.sent = 0;
-                return;
-            }
-            if n > 0 {
-                // More was written than this frame: the caller wrote several pieces.
-                match self.next_frame() {
-                    Some(next) => self.current = Some((next, 0)),
-                    None => return,
-                }
-            }
-        }
-    }
-
-    fn next_frame(&mut self) -> Option<Queued> {
         if self.close_sent {
             return None;
         }
-        self.pong
-            .take()
-            .or_else(|| self.urgent.pop_front())
-            .or_else(|| self.frames.pop_front())
+        self.measure();
+        let at_boundary = self.sent == self.frame_start;
+        if self.current.is_none() && at_boundary {
+            let next = match self.pong.take().or_else(|| self.urgent.pop()) {
+                Some(control) => Some((control, false)),
+                // The Close follows the last data frame.
+                None if self.queued_bytes() == 0 => self.close.take().map(|c| (c, true)),
+                None => None,
+            };
+            self.current = next.map(|(control, is_close)| (control, 0, is_close));
+        }
+        if let Some((control, done, _)) = &self.current {
+            let split = usize::from(control.header_len).max(*done);
+            return Some(Transmit {
+                header: &control.bytes[*done..split],
+                payload: &control.bytes[split..control.len()],
+            });
+        }
+        let bytes = self.buf.as_slice();
+        if self.sent == bytes.len() {
+            return None;
+        }
+        // A waiting ping or pong gets in at the end of the current frame.
+        let waiting = self.pong.is_some() || self.urgent.len > 0;
+        let end = if waiting { self.frame_end } else { bytes.len() };
+        let split = (self.frame_start + self.frame_header).clamp(self.sent, end);
+        Some(Transmit {
+            header: &bytes[self.sent..split],
+            payload: &bytes[split..end],
+        })
+    }
+
+    /// Records that `n` bytes of the piece returned by [`transmit`](Self::transmit) were
+    /// written.
+    pub(crate) fn advance(&mut self, n: usize) {
+        if let Some((control, done, is_close)) = &mut self.current {
+            *done = (*done + n).min(control.len());
+            if *done == control.len() {
+                let is_close = *is_close;
+                self.current = None;
+                if is_close {
+                    // "The application MUST NOT send any more data frames after sending a
+                    // Close frame" (5.5.1): whatever is left is dropped.
+                    self.close_sent = true;
+                    self.buf.truncate(0);
+                    self.sent = 0;
+                    self.frame_start = 0;
+                    self.frame_end = 0;
+                    self.pong = None;
+                    self.urgent.clear();
+                }
+            }
+            return;
+        }
+        let len = self.buf.as_slice().len();
+        self.sent = (self.sent + n).min(len);
+        loop {
+            self.measure();
+            if self.frame_end > self.frame_start && self.sent >= self.frame_end {
+                self.frame_start = self.frame_end;
+                continue;
+            }
+            break;
+        }
+        self.reclaim();
+    }
+
+    /// Measures the frame at `frame_start` if that has not been done yet.
+    fn measure(&mut self) {
+        let bytes = self.buf.as_slice();
+        if self.frame_end != self.frame_start || self.frame_start >= bytes.len() {
+            return;
+        }
+        // We wrote this header ourselves, so it parses; fall back to "the rest" defensively.
+        match Header::parse(&bytes[self.frame_start..]) {
+            Ok(Some((header, header_len))) => {
+                self.frame_header = header_len;
+                let payload = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
+                self.frame_end = self
+                    .frame_start
+                    .saturating_add(header_len)
+                    .saturating_add(payload)
+                    .min(bytes.len());
+            }
+            _ => {
+                self.frame_header = 0;
+                self.frame_end = bytes.len();
+            }
+        }
     }
 
     fn reclaim(&mut self) {
-        if self.sent == self.bytes.len() {
-            self.bytes.clear();
+        let len = self.buf.as_slice().len();
+        if self.sent == len {
+            self.buf.truncate(0);
             self.sent = 0;
-        } else if self.sent >= COMPACT_AT && self.sent * 2 >= self.bytes.len() {
-            self.bytes.drain(..self.sent);
-            self.sent = 0;
+            self.frame_start = 0;
+            self.frame_end = 0;
+        } else if self.frame_start >= COMPACT_AT && self.frame_start * 2 >= len {
+            let cut = self.frame_start;
+            self.buf.drain_front(cut);
+            self.sent -= cut;
+            self.frame_start = 0;
+            self.frame_end -= cut;
         }
-    }
-}
-
-fn inline(header: Header, payload: &[u8], is_close: bool) -> Queued {
-    let mut bytes = [0u8; MAX_CONTROL_PAYLOAD];
-    let len = payload.len().min(MAX_CONTROL_PAYLOAD);
-    bytes[..len].copy_from_slice(&payload[..len]);
-    if let Some(key) = header.mask {
-        apply_mask(&mut bytes[..len], key, 0);
-    }
-    debug_assert!(header.opcode.is_control());
-    Queued {
-        header: header.to_bytes(),
-        payload: Payload::Inline(bytes, len as u8),
-        is_close,
     }
 }

@@ -1,0 +1,106 @@
+//! Where the send queue keeps its bytes: a growable `Vec<u8>` with `alloc`, or a fixed
+//! region the caller provides (firmware, no allocator).
+
+/// Storage for a connection's queued output: encoded frames, back to back.
+///
+/// Implemented for `Vec<u8>` (grows as needed, bounded by
+/// [`Config::max_queued_bytes`](super::Config::max_queued_bytes)) and for [`FixedBuffer`]
+/// (a caller-provided slice; a send that does not fit fails with
+/// [`SendError::QueueFull`](crate::SendError::QueueFull)).
+pub trait SendBuffer {
+    /// The bytes held.
+    fn as_slice(&self) -> &[u8];
+    /// The bytes held, mutably.
+    fn as_mut_slice(&mut self) -> &mut [u8];
+    /// Whether `additional` more bytes fit.
+    fn has_room(&self, additional: usize) -> bool;
+    /// Appends `bytes`; only called after [`has_room`](Self::has_room) said they fit.
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+    /// Keeps the first `len` bytes.
+    fn truncate(&mut self, len: usize);
+    /// Removes the first `n` bytes, moving the rest to the front.
+    fn drain_front(&mut self, n: usize);
+}
+
+#[cfg(feature = "alloc")]
+impl SendBuffer for alloc::vec::Vec<u8> {
+    fn as_slice(&self) -> &[u8] {
+        self
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        self
+    }
+
+    fn has_room(&self, _additional: usize) -> bool {
+        true
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        alloc::vec::Vec::extend_from_slice(self, bytes);
+    }
+
+    fn truncate(&mut self, len: usize) {
+        alloc::vec::Vec::truncate(self, len);
+    }
+
+    fn drain_front(&mut self, n: usize) {
+        self.drain(..n);
+    }
+}
+
+/// A send buffer in caller-provided memory, for use without an allocator.
+///
+/// ```
+/// use wscore::{Config, Connection, FixedBuffer};
+///
+/// let mut storage = [0u8; 4096];
+/// let mut conn = Connection::server_in(Config::default(), FixedBuffer::new(&mut storage), core::time::Duration::ZERO);
+/// conn.send_text("fits").unwrap();
+/// assert!(conn.send_binary(&[0; 5000]).is_err()); // does not fit: QueueFull
+/// ```
+#[derive(Debug)]
+pub struct FixedBuffer<'a> {
+    storage: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> FixedBuffer<'a> {
+    /// A buffer using all of `storage`.
+    pub fn new(storage: &'a mut [u8]) -> FixedBuffer<'a> {
+        FixedBuffer { storage, len: 0 }
+    }
+
+    /// The capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        self.storage.len()
+    }
+}
+
+impl SendBuffer for FixedBuffer<'_> {
+    fn as_slice(&self) -> &[u8] {
+        &self.storage[..self.len]
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.storage[..self.len]
+    }
+
+    fn has_room(&self, additional: usize) -> bool {
+        self.storage.len() - self.len >= additional
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.storage[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    fn drain_front(&mut self, n: usize) {
+        self.storage.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+}
