@@ -22,6 +22,7 @@ Exit codes: 0 all good, 1 failures found, 2 bad usage or unreadable input.
 import argparse
 import json
 import os
+import re
 import sys
 
 SIDES = ("servers", "clients")
@@ -74,7 +75,7 @@ def description_of(report_dir, result):
             text = json.load(f).get("description", "")
     except (OSError, ValueError):
         return "(report file unreadable: %s)" % name
-    text = " ".join(text.replace("<br>", " ").split())
+    text = " ".join(re.sub(r"<[^>]*>", " ", text).split())  # drop HTML markup
     return text if len(text) <= 300 else text[:297] + "..."
 
 
