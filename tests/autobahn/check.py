@@ -75,7 +75,8 @@ def description_of(report_dir, result):
             text = json.load(f).get("description", "")
     except (OSError, ValueError):
         return "(report file unreadable: %s)" % name
-    text = " ".join(re.sub(r"<[^>]*>", " ", text).split())  # drop HTML markup
+    text = re.sub(r"<[^>]*>", "", re.sub(r"<br\s*/?>", " ", text))  # drop HTML markup
+    text = " ".join(text.split())
     return text if len(text) <= 300 else text[:297] + "..."
 
 
