@@ -131,13 +131,13 @@ trap 'exit 143' TERM
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_port() {  # wait_port PORT PID WHAT LOGFILE
-    local port=$1 pid=$2 what=$3 logf=$4 deadline=$((SECONDS + READY_TIMEOUT))
+    local port=$1 pid=$2 what=$3 logf=$4 tries=$((READY_TIMEOUT * 5))  # 0.2 s apart
     until port_open "$port"; do
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "---- last lines of $logf ----" >&2; tail -n 20 "$logf" >&2 || true
             die "$what exited before listening on 127.0.0.1:$port"
         fi
-        if ((SECONDS >= deadline)); then
+        if (((tries -= 1) <= 0)); then
             echo "---- last lines of $logf ----" >&2; tail -n 20 "$logf" >&2 || true
             die "$what did not listen on 127.0.0.1:$port within ${READY_TIMEOUT}s"
         fi
@@ -149,7 +149,7 @@ wait_port() {  # wait_port PORT PID WHAT LOGFILE
 find_python2() {
     local c root
     if [[ -n "${AB_PYTHON2:-}" ]]; then
-        [[ -x "$AB_PYTHON2" ]] || die "AB_PYTHON2=$AB_PYTHON2 is not executable"
+        [[ -x "$AB_PYTHON2" ]] || { echo "autobahn/run.sh: AB_PYTHON2=$AB_PYTHON2 is not executable" >&2; return 1; }
         echo "$AB_PYTHON2"; return
     fi
     root=$(pyenv root 2>/dev/null || true)

@@ -80,12 +80,12 @@ fi
 log "server: $SERVER_CMD (port $PORT)"
 setsid bash -c "$SERVER_CMD" >"$LOG" 2>&1 </dev/null &
 server_pid=$!
-deadline=$((SECONDS + READY_TIMEOUT))
+tries=$((READY_TIMEOUT * 5))  # polled every 0.2 s
 until port_open "$PORT"; do
     if ! kill -0 "$server_pid" 2>/dev/null; then
         tail -n 20 "$LOG" >&2; die "server exited before listening on 127.0.0.1:$PORT"
     fi
-    if ((SECONDS >= deadline)); then
+    if (((tries -= 1) <= 0)); then
         tail -n 20 "$LOG" >&2; die "server did not listen on 127.0.0.1:$PORT within ${READY_TIMEOUT}s"
     fi
     sleep 0.2
