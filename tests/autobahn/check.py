@@ -74,7 +74,7 @@ def description_of(report_dir, result):
         with open(os.path.join(report_dir, name), encoding="utf-8") as f:
             text = json.load(f).get("description", "")
     except (OSError, ValueError):
-        return "(report file unreadable: %s)" % name
+        return "(no description: cannot read %s)" % name
     text = re.sub(r"<[^>]*>", "", re.sub(r"<br\s*/?>", " ", text))  # drop HTML markup
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:297] + "..."
@@ -95,6 +95,10 @@ def check_side(side, index_path, expected, args, out):
     report_dir = os.path.dirname(index_path)
 
     out.append("## Autobahn %s (%s)" % (side, index_path))
+    out.append("")
+    out.append("Each case is counted once, under the worse of its two verdicts; FAILED also "
+               "counts WRONG CODE and any other verdict. Passing: OK or INFORMATIONAL%s."
+               % ("" if args.strict_unimplemented else " (UNIMPLEMENTED tolerated in 12/13)"))
     out.append("")
     for agent in expected:
         if agent not in index:
