@@ -120,6 +120,14 @@ stop_bg() {  # stop_bg PID: TERM the group, KILL after 5 s, reap
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+run_bounded() {  # run_bounded LOGFILE SECONDS COMMAND...: returns the command's exit code
+    # Runs in the background and is waited for, so that INT/TERM reach our
+    # traps at once (bash defers traps while a foreground child runs).
+    local logf=$1 secs=$2 rc=0; shift 2
+    start_bg "$logf" timeout --kill-after=10 "$secs" "$@"
+    wait "$BG_PID" || rc=$?
+    return "$rc"
+}
 cleanup() {
     local pid
     for pid in ${bg_pids[@]+"${bg_pids[@]}"}; do stop_bg "$pid"; done
@@ -213,9 +221,8 @@ run_servers() {
 EOF
         log "wstest fuzzingclient -> ws://127.0.0.1:$SERVER_PORT (agent '$name')"
         rc=0
-        timeout --kill-after=10 "$RUN_TIMEOUT" \
-            "$VENV/bin/python" "$HERE/wstest_local.py" -m fuzzingclient -s "$out/spec.json" \
-            >"$LOGS/wstest-fuzzingclient-$name.log" 2>&1 || rc=$?
+        run_bounded "$LOGS/wstest-fuzzingclient-$name.log" "$RUN_TIMEOUT" \
+            "$VENV/bin/python" "$HERE/wstest_local.py" -m fuzzingclient -s "$out/spec.json" || rc=$?
         kill -0 "$pid" 2>/dev/null || echo "WARNING: server '$name' had exited by the end of the run" >&2
         stop_bg "$pid"
         ((rc == 0)) || { tail -n 20 "$LOGS/wstest-fuzzingclient-$name.log" >&2;
@@ -266,9 +273,9 @@ EOF
         name=$(spec_name "$spec"); cmd=$(spec_cmd "$spec")
         log "client '$name': $cmd $url $name"
         rc=0
-        AB_URL=$url AB_AGENT=$name timeout --kill-after=10 "$CLIENT_TIMEOUT" \
-            bash -c "$cmd \"\$@\"" "$name" "$url" "$name" \
-            >"$LOGS/client-$name.log" 2>&1 </dev/null || rc=$?
+        export AB_URL=$url AB_AGENT=$name
+        run_bounded "$LOGS/client-$name.log" "$CLIENT_TIMEOUT" \
+            bash -c "$cmd \"\$@\"" "$name" "$url" "$name" || rc=$?
         if ((rc != 0)); then
             tail -n 20 "$LOGS/client-$name.log" >&2
             die "client testee '$name' failed (exit $rc; 124 = timeout after ${CLIENT_TIMEOUT}s)"
