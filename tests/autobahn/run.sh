@@ -28,7 +28,8 @@
 #   AB_READY_TIMEOUT   seconds to wait for a port to listen       (30)
 #   AB_RUN_TIMEOUT     seconds for one wstest fuzzingclient run   (900)
 #   AB_CLIENT_TIMEOUT  seconds for one client testee              (600)
-#   AB_MIN_CASES       minimum cases per agent for the checker    (1)
+#   AB_MIN_CASES       minimum cases per agent for the checker    (301 with the
+#                      default AB_CASES/AB_EXCLUDE_CASES, else 1)
 #   AB_STRICT_UNIMPLEMENTED=1  UNIMPLEMENTED fails in 12/13 too
 #   AB_MARKDOWN        file to write the checker's summary to     (none)
 #   AB_PYTHON2         Python 2.7 interpreter                     (pyenv's 2.7.18)
@@ -56,9 +57,14 @@ FAIL_BY_DROP=${AB_FAIL_BY_DROP:-true}
 READY_TIMEOUT=${AB_READY_TIMEOUT:-30}
 RUN_TIMEOUT=${AB_RUN_TIMEOUT:-900}
 CLIENT_TIMEOUT=${AB_CLIENT_TIMEOUT:-600}
+# wstest 25.10.1 has 301 cases in sections 1-11: with the default case set
+# each agent must have run all of them (catches a testee that stops early).
+if [[ -z ${AB_CASES:-} && -z ${AB_EXCLUDE_CASES:-} ]]; then DEFAULT_MIN=301; else DEFAULT_MIN=1; fi
+MIN_CASES=${AB_MIN_CASES:-$DEFAULT_MIN}
 
 die() { echo "autobahn/run.sh: ERROR: $*" >&2; exit 1; }
 log() { echo "==> $*"; }
+[[ $FAIL_BY_DROP == true || $FAIL_BY_DROP == false ]] || die "AB_FAIL_BY_DROP must be true or false"
 
 # ---------------------------------------------------------------- arguments
 servers=()
@@ -189,8 +195,24 @@ setup_venv() {
     venv_ok || die "wstest -a does not report AutobahnTestSuite $WSTEST_VERSION"
 }
 
-# JSON list from a comma-separated pattern list.
-json_list() { python3 -c 'import json,sys; print(json.dumps([p for p in sys.argv[1].split(",") if p]))' "$1"; }
+# write_spec FILE OUTDIR servers|url AGENT URL: a wstest spec file.
+# fuzzingclient specs list the servers (agent + url); fuzzingserver specs
+# only carry the url to listen on.
+write_spec() {
+    python3 - "$@" "$CASES" "$EXCLUDE_CASES" "$FAIL_BY_DROP" <<'PY'
+import json, sys
+path, outdir, kind, agent, url, cases, exclude, fail_by_drop = sys.argv[1:]
+patterns = lambda text: [p.strip() for p in text.split(",") if p.strip()]
+spec = {"options": {"failByDrop": fail_by_drop == "true"}, "outdir": outdir,
+        "cases": patterns(cases), "exclude-cases": patterns(exclude), "exclude-agent-cases": {}}
+if kind == "servers":
+    spec["servers"] = [{"agent": agent, "url": url}]
+else:
+    spec["url"] = url
+with open(path, "w") as f:
+    json.dump(spec, f, indent=2)
+PY
+}
 
 # -------------------------------------------------------------- server side
 run_servers() {
@@ -209,16 +231,7 @@ run_servers() {
         pid=$BG_PID
         wait_port "$SERVER_PORT" "$pid" "server '$name'" "$LOGS/server-$name.log"
 
-        cat >"$out/spec.json" <<EOF
-{
-  "options": {"failByDrop": $FAIL_BY_DROP},
-  "outdir": "$out",
-  "servers": [{"agent": "$name", "url": "ws://127.0.0.1:$SERVER_PORT"}],
-  "cases": $(json_list "$CASES"),
-  "exclude-cases": $(json_list "$EXCLUDE_CASES"),
-  "exclude-agent-cases": {}
-}
-EOF
+        write_spec "$out/spec.json" "$out" servers "$name" "ws://127.0.0.1:$SERVER_PORT"
         log "wstest fuzzingclient -> ws://127.0.0.1:$SERVER_PORT (agent '$name')"
         rc=0
         run_bounded "$LOGS/wstest-fuzzingclient-$name.log" "$RUN_TIMEOUT" \
@@ -252,16 +265,7 @@ run_clients() {
     local spec name cmd t0 pid rc url=ws://127.0.0.1:$FUZZ_PORT
     rm -rf "$REPORTS/clients"; mkdir -p "$REPORTS/clients"
     t0=$SECONDS
-    cat >"$REPORTS/clients/spec.json" <<EOF
-{
-  "options": {"failByDrop": $FAIL_BY_DROP},
-  "url": "$url",
-  "outdir": "$REPORTS/clients",
-  "cases": $(json_list "$CASES"),
-  "exclude-cases": $(json_list "$EXCLUDE_CASES"),
-  "exclude-agent-cases": {}
-}
-EOF
+    write_spec "$REPORTS/clients/spec.json" "$REPORTS/clients" url "" "$url"
     if port_open "$FUZZ_PORT"; then die "port $FUZZ_PORT is already in use; cannot start wstest fuzzingserver"; fi
     log "wstest fuzzingserver on $url"
     start_bg "$LOGS/wstest-fuzzingserver.log" \
@@ -301,7 +305,7 @@ if ((${#clients[@]})); then run_clients; fi
 log "timings: server side ${SERVER_SECS}s, client side ${CLIENT_SECS}s"
 
 ((run_check)) || { log "checker skipped (--no-check)"; exit 0; }
-check_args=(--reports "$REPORTS" --min-cases "${AB_MIN_CASES:-1}")
+check_args=(--reports "$REPORTS" --min-cases "$MIN_CASES")
 if ((${#servers[@]})); then check_args+=(--servers "$(IFS=,; echo "${servers[*]%%=*}")"); fi
 if ((${#clients[@]})); then check_args+=(--clients "$(IFS=,; echo "${clients[*]%%=*}")"); fi
 if [[ ${AB_STRICT_UNIMPLEMENTED:-0} == 1 ]]; then check_args+=(--strict-unimplemented); fi

@@ -38,16 +38,22 @@ LOG=$(mktemp -t wscore-browser-server.XXXXXX)
 die() { echo "browser/run.sh: ERROR: $*" >&2; exit 1; }
 log() { echo "==> $*"; }
 
-server_pid=
-cleanup() {
-    local i
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        # The server runs in its own session: stop its whole process group.
-        kill -TERM -- "-$server_pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL -- "-$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
+# The server and the browser driver each run in their own session (setsid),
+# so stopping a process group also stops its children (e.g. Chromium).
+server_pid= driver_pid=
+stop_group() {
+    local pid=$1 i
+    [[ -n $pid ]] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM -- "-$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop_group "$driver_pid"
+    stop_group "$server_pid"
     rm -f "$LOG"
 }
 trap cleanup EXIT
@@ -94,8 +100,12 @@ done
 # ------------------------------------------------------------------ browser
 t0=$SECONDS
 rc=0
-# Outer bound: browser start-up plus the page wait plus slack.
-timeout --kill-after=5 $((BROWSER_TIMEOUT + 60)) node "$HERE/check_page.mjs" "http://127.0.0.1:$PORT/" || rc=$?
+# Outer bound: browser start-up plus the page wait plus slack. Waiting on a
+# background job (not a foreground one) lets INT/TERM reach the traps at once.
+setsid timeout --kill-after=5 $((BROWSER_TIMEOUT + 60)) \
+    node "$HERE/check_page.mjs" "http://127.0.0.1:$PORT/" </dev/null &
+driver_pid=$!
+wait "$driver_pid" || rc=$?
 log "browser check took $((SECONDS - t0))s"
 if ((rc != 0)); then
     echo "---- server log (last 20 lines) ----" >&2; tail -n 20 "$LOG" >&2 || true
