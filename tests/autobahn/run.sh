@@ -34,12 +34,18 @@
 #   AB_MARKDOWN        file to write the checker's summary to     (none)
 #   AB_PYTHON2         Python 2.7 interpreter                     (pyenv's 2.7.18)
 #   AB_VENV            wstest virtualenv                          (tests/autobahn/venv)
+#   AB_REPORTS         reports directory                          (tests/autobahn/reports)
+#   AB_LOCK_TIMEOUT    seconds to wait while another run.sh uses
+#                      the same reports directory                 (1800)
 #
 # Output: reports/servers/index.json (merged over all servers; each server's
 # own HTML report lives in reports/servers/NAME/), reports/clients/ and
 # process logs in reports/logs/. Exit status is non-zero if setup fails, a
 # testee cannot be started, or check.py finds any failing case.
 set -euo pipefail
+# The whole script is one { ... } block, so bash parses all of it before
+# running anything: editing this file cannot disturb a run in progress.
+{
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -47,7 +53,7 @@ cd "$REPO"   # testee commands are relative to the repository root
 
 WSTEST_VERSION=25.10.1
 VENV=${AB_VENV:-$HERE/venv}
-REPORTS=$HERE/reports
+REPORTS=${AB_REPORTS:-$HERE/reports}
 LOGS=$REPORTS/logs
 SERVER_PORT=${AB_SERVER_PORT:-9001}
 FUZZ_PORT=${AB_FUZZ_PORT:-9002}
@@ -111,7 +117,7 @@ command -v python3 >/dev/null || die "python3 is required (report merging and ch
 bg_pids=()
 start_bg() {  # start_bg LOGFILE COMMAND...; sets BG_PID
     local logf=$1; shift
-    setsid "$@" >"$logf" 2>&1 </dev/null &
+    setsid "$@" >"$logf" 2>&1 </dev/null 9>&- &  # 9>&-: children do not hold the lock
     BG_PID=$!
     bg_pids+=("$BG_PID")
 }
@@ -295,6 +301,13 @@ run_clients() {
 
 # --------------------------------------------------------------------- main
 mkdir -p "$LOGS"
+# Runs sharing a reports directory (and the default ports) would clobber each
+# other's results: serialise them.
+exec 9>"$REPORTS/.lock"
+if ! flock -n 9; then
+    log "another run.sh is using $REPORTS; waiting up to ${AB_LOCK_TIMEOUT:-1800}s (or set AB_REPORTS and ports)"
+    flock -w "${AB_LOCK_TIMEOUT:-1800}" 9 || die "timed out waiting for the lock on $REPORTS"
+fi
 t_setup=$SECONDS
 setup_venv
 log "wstest: $("$VENV/bin/wstest" -a 2>&1 | tr '\n' ' ')(setup $((SECONDS - t_setup))s)"
@@ -311,3 +324,5 @@ if ((${#clients[@]})); then check_args+=(--clients "$(IFS=,; echo "${clients[*]%
 if [[ ${AB_STRICT_UNIMPLEMENTED:-0} == 1 ]]; then check_args+=(--strict-unimplemented); fi
 if [[ -n ${AB_MARKDOWN:-} ]]; then check_args+=(--markdown "$AB_MARKDOWN"); fi
 python3 "$HERE/check.py" "${check_args[@]}"
+exit
+}

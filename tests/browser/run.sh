@@ -21,6 +21,9 @@
 # BROWSER_TIMEOUT seconds, the title is "done", #echo is exactly
 # "hello from the browser" and #status is exactly "closed 1000 clean".
 set -euo pipefail
+# The whole script is one { ... } block, so bash parses all of it before
+# running anything: editing this file cannot disturb a run in progress.
+{
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -112,3 +115,5 @@ if ((rc != 0)); then
     die "browser test FAILED (exit $rc)"
 fi
 log "browser test passed"
+exit 0
+}
