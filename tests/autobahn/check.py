@@ -113,6 +113,9 @@ def check_side(side, index_path, expected, args, out):
             continue
         if len(cases) == 0:
             problems.append("%s/%s: zero cases were run" % (side, agent))
+        elif side in args.expect_cases and len(cases) != args.expect_cases[side]:
+            problems.append("%s/%s: %d cases, but wstest planned %d (testee stopped early?)"
+                            % (side, agent, len(cases), args.expect_cases[side]))
         elif len(cases) < args.min_cases:
             problems.append("%s/%s: only %d cases, expected at least %d"
                             % (side, agent, len(cases), args.min_cases))
@@ -177,8 +180,17 @@ def main(argv=None):
                    help="also fail UNIMPLEMENTED in sections 12/13")
     p.add_argument("--min-cases", type=int, default=1, metavar="N",
                    help="fail an agent with fewer than N cases (default: 1)")
+    p.add_argument("--expect-cases", action="append", default=[], metavar="SIDE=N",
+                   help="every agent of SIDE (servers|clients) must have exactly N cases")
     p.add_argument("--markdown", metavar="FILE", help="also write the summary to FILE")
     args = p.parse_args(argv)
+    expect = {}
+    for item in args.expect_cases:
+        side, _, n = item.partition("=")
+        if side not in SIDES or not n.isdigit():
+            p.error("--expect-cases wants servers=N or clients=N, got %r" % item)
+        expect[side] = int(n)
+    args.expect_cases = expect
 
     # Which sides to check: those asked for, else whichever index.json exists.
     wanted = {s: getattr(args, s) for s in SIDES if getattr(args, s) is not None}

@@ -33,6 +33,10 @@ expect "pass: expected agent missing" 1 "expected agent 'tokio' is missing" \
     -- --reports "$FX/pass" --servers good,tokio
 expect "pass: too few cases" 1 "only 5 cases, expected at least 100" \
     -- --reports "$FX/pass" --servers good --min-cases 100
+expect "pass: exact planned case count" 0 "Verdict: PASS" \
+    -- --reports "$FX/pass" --servers good --expect-cases servers=5 --clients --expect-cases clients=2
+expect "pass: fewer cases than planned" 1 "5 cases, but wstest planned 301" \
+    -- --reports "$FX/pass" --servers good --expect-cases servers=301
 expect "pass: requested side has no index" 1 "cannot read" -- --reports "$FX/fail" --clients
 expect "fail: NON-STRICT/FAILED/WRONG CODE/UNIMPLEMENTED/missing" 1 \
     "\`3.2\` behavior=NON-STRICT" "\`5.15\` behavior=OK behaviorClose=NON-STRICT" \

@@ -132,6 +132,14 @@ stop_bg() {  # stop_bg PID: TERM the group, KILL after 5 s, reap
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+# The number of cases wstest planned ("Ok, will run N test cases ..." in
+# its log); every agent must end up with exactly that many.
+planned_cases() {
+    local n
+    n=$(grep -oE 'will run [0-9]+ test cases' "$1" | head -n 1 | grep -oE '[0-9]+' || true)
+    [[ -n $n ]] || die "cannot find the planned case count in $1"
+    echo "$n"
+}
 run_bounded() {  # run_bounded LOGFILE SECONDS COMMAND...: returns the command's exit code
     # Runs in the background and is waited for, so that INT/TERM reach our
     # traps at once (bash defers traps while a foreground child runs).
@@ -242,11 +250,17 @@ run_servers() {
         rc=0
         run_bounded "$LOGS/wstest-fuzzingclient-$name.log" "$RUN_TIMEOUT" \
             "$VENV/bin/python" "$HERE/wstest_local.py" -m fuzzingclient -s "$out/spec.json" || rc=$?
-        kill -0 "$pid" 2>/dev/null || echo "WARNING: server '$name' had exited by the end of the run" >&2
+        if ! kill -0 "$pid" 2>/dev/null; then
+            # wstest stops at the first refused connection, so a crashed
+            # server leaves a short report: make it a failure of its own.
+            echo "autobahn/run.sh: server '$name' exited during the run (see $LOGS/server-$name.log)" >&2
+            run_problems+=("server '$name' exited during the run")
+        fi
         stop_bg "$pid"
         ((rc == 0)) || { tail -n 20 "$LOGS/wstest-fuzzingclient-$name.log" >&2;
                          die "wstest fuzzingclient for '$name' failed (exit $rc; 124 = timeout after ${RUN_TIMEOUT}s)"; }
         [[ -f $out/index.json ]] || die "wstest wrote no $out/index.json for '$name'"
+        SERVER_CASES=$(planned_cases "$LOGS/wstest-fuzzingclient-$name.log")
     done
     # One index.json for all servers, with report paths relative to it.
     python3 - "$REPORTS/servers" "${servers[@]%%=*}" <<'EOF'
@@ -278,6 +292,7 @@ run_clients() {
         "$VENV/bin/python" "$HERE/wstest_local.py" -m fuzzingserver -s "$REPORTS/clients/spec.json" -u 0
     pid=$BG_PID
     wait_port "$FUZZ_PORT" "$pid" "wstest fuzzingserver" "$LOGS/wstest-fuzzingserver.log"
+    CLIENT_CASES=$(planned_cases "$LOGS/wstest-fuzzingserver.log")
 
     for spec in "${clients[@]}"; do
         name=$(spec_name "$spec"); cmd=$(spec_cmd "$spec")
@@ -312,17 +327,27 @@ t_setup=$SECONDS
 setup_venv
 log "wstest: $("$VENV/bin/wstest" -a 2>&1 | tr '\n' ' ')(setup $((SECONDS - t_setup))s)"
 
-SERVER_SECS=-; CLIENT_SECS=-
+SERVER_SECS=-; CLIENT_SECS=-; SERVER_CASES=; CLIENT_CASES=
+run_problems=()
 if ((${#servers[@]})); then run_servers; fi
 if ((${#clients[@]})); then run_clients; fi
 log "timings: server side ${SERVER_SECS}s, client side ${CLIENT_SECS}s"
 
 ((run_check)) || { log "checker skipped (--no-check)"; exit 0; }
 check_args=(--reports "$REPORTS" --min-cases "$MIN_CASES")
-if ((${#servers[@]})); then check_args+=(--servers "$(IFS=,; echo "${servers[*]%%=*}")"); fi
-if ((${#clients[@]})); then check_args+=(--clients "$(IFS=,; echo "${clients[*]%%=*}")"); fi
+if ((${#servers[@]})); then
+    check_args+=(--servers "$(IFS=,; echo "${servers[*]%%=*}")" --expect-cases "servers=$SERVER_CASES")
+fi
+if ((${#clients[@]})); then
+    check_args+=(--clients "$(IFS=,; echo "${clients[*]%%=*}")" --expect-cases "clients=$CLIENT_CASES")
+fi
 if [[ ${AB_STRICT_UNIMPLEMENTED:-0} == 1 ]]; then check_args+=(--strict-unimplemented); fi
 if [[ -n ${AB_MARKDOWN:-} ]]; then check_args+=(--markdown "$AB_MARKDOWN"); fi
-python3 "$HERE/check.py" "${check_args[@]}"
-exit
+rc=0
+python3 "$HERE/check.py" "${check_args[@]}" || rc=$?
+if ((${#run_problems[@]})); then
+    printf 'autobahn/run.sh: FAILED: %s\n' "${run_problems[@]}" >&2
+    ((rc)) || rc=1
+fi
+exit "$rc"
 }
