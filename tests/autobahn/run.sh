@@ -41,7 +41,8 @@
 # Output: reports/servers/index.json (merged over all servers; each server's
 # own HTML report lives in reports/servers/NAME/), reports/clients/ and
 # process logs in reports/logs/. Exit status is non-zero if setup fails, a
-# testee cannot be started, or check.py finds any failing case.
+# testee cannot be started, a server dies during its run, an agent has fewer
+# cases than wstest planned, or check.py finds any failing case.
 set -euo pipefail
 # The whole script is one { ... } block, so bash parses all of it before
 # running anything: editing this file cannot disturb a run in progress.
