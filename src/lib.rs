@@ -24,7 +24,8 @@
 //! - `alloc`: the connection state machine and heap-backed conveniences.
 //! - `std` (default): implies `alloc`.
 //! - `http`: conversions to and from the `http` crate's request and response types.
-//! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io`.
+//! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io` (with `std`).
+//! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -64,7 +65,12 @@ mod entropy;
 mod error;
 pub mod frame;
 pub mod handshake;
-#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+#[cfg(any(
+    feature = "blocking",
+    feature = "tokio",
+    feature = "futures-io",
+    feature = "embedded-io-async"
+))]
 pub mod io;
 pub mod mask;
 mod role;

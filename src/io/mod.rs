@@ -6,18 +6,25 @@
 //! | `blocking` | `blocking` | `std::io::Read + Write` |
 //! | `tokio` | `tokio` | `tokio::io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
 //! | `futures-io` | `futures` | `futures_io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
+//! | `embedded-io-async` | `embedded` | `embedded_io_async::Read + Write`, no `std`, no `alloc` |
 //!
 //! Every adapter reads straight into the buffer the connection unmasks in place (no
 //! intermediate copy, no re-initialised read buffer), writes each frame's header and payload
 //! with one vectored write, and answers pings and echoes Close on its own.
 
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod error;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod inbox;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod message;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod opening;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "embedded-io-async")]
+pub mod embedded;
 #[cfg(feature = "futures-io")]
 pub mod futures;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
@@ -25,6 +32,9 @@ pub mod stream;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use error::{Error, Rejected};
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use message::{CloseReason, Message};
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use opening::{Accepted, Decision};
