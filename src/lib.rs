@@ -21,6 +21,8 @@
 //!
 //! - `alloc`: heap-backed conveniences.
 //! - `std` (default): implies `alloc`.
+//! - `http`: conversions between the handshake types and the `http` crate's `Request` and
+//!   `Response` (implies `std`).
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -63,4 +65,9 @@ mod role;
 pub mod utf8;
 
 pub use error::{BufferTooSmall, ProtocolError};
+
+/// The examples of `docs/handshake.md`, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/handshake.md")]
+struct HandshakeDocTests;
 pub use role::Role;
