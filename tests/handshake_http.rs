@@ -15,7 +15,10 @@ fn client_request_round_trips_through_http_types() {
     assert_eq!(request.uri(), "/chat?x");
     assert_eq!(request.version(), http::Version::HTTP_11);
     assert_eq!(request.headers()[header::HOST], "server.example.com:8080");
-    assert_eq!(request.headers()["sec-websocket-key"], "dGhlIHNhbXBsZSBub25jZQ==");
+    assert_eq!(
+        request.headers()["sec-websocket-key"],
+        "dGhlIHNhbXBsZSBub25jZQ=="
+    );
     assert_eq!(request.headers()[header::SEC_WEBSOCKET_VERSION], "13");
 
     let response = http_interop::with_request(&request, |req| {
@@ -24,7 +27,10 @@ fn client_request_round_trips_through_http_types() {
         assert!(req.subprotocols().eq(["chat", "superchat"]));
         let back = req.to_http_request().unwrap();
         assert_eq!(back.headers().len(), request.headers().len());
-        req.accept().subprotocol("superchat").unwrap().to_http_response()
+        req.accept()
+            .subprotocol("superchat")
+            .unwrap()
+            .to_http_response()
     })
     .unwrap();
     assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);

@@ -73,6 +73,10 @@ fn response_of(error: &HandshakeError) -> String {
     String::from_utf8(out[..n].to_vec()).unwrap()
 }
 
+/// RFC 6455 4.2.2: "If the server chooses to accept the incoming connection, it MUST reply
+/// with a valid HTTP response indicating the following": a 101 status line, `Upgrade:
+/// websocket`, `Connection: Upgrade`, `Sec-WebSocket-Accept` and the optional selected
+/// subprotocol, here checked byte for byte against the transcript of RFC 6455 1.3.
 #[test]
 fn rfc_1_3_transcript() {
     accept_ok(RFC_REQUEST, |request| {
@@ -96,10 +100,9 @@ fn rfc_1_3_transcript() {
     });
 }
 
-/// RFC 6455 4.2.2: "the server MUST ... return an HTTP response with an appropriate error
-/// code" is only needed when refusing; when accepting, 5.4: the value is "the base64-encoded
-/// SHA-1 of the concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded)
-/// with the string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"".
+/// RFC 6455 4.2.2 (5.4): the |Sec-WebSocket-Accept| value is "the base64-encoded SHA-1 of
+/// the concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the
+/// string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"".
 #[test]
 fn accept_value_is_sha1_of_key_and_guid() {
     // RFC 6455 1.3: "dGhlIHNhbXBsZSBub25jZQ==" yields "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".
@@ -456,6 +459,10 @@ Set-Cookie: id=1; HttpOnly\r\nServer: wscore\r\n\r\n"[..]
     assert_eq!(accept.to_vec(), &out[..n]);
 }
 
+/// RFC 6455 4.2.2: "If the server does not wish to accept this connection, it MUST return
+/// an appropriate HTTP error code (such as 403 Forbidden) and abort the WebSocket handshake";
+/// 4.2.2 (1) also allows redirects ("the server MAY redirect the client using a 3xx status
+/// code").
 #[test]
 fn application_rejections() {
     let mut out = [0u8; 256];

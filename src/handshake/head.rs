@@ -321,11 +321,8 @@ impl<'b> Lines<'b> {
         if line.len() > self.limits.max_line_len {
             return Err(HeadError::LineTooLong);
         }
-        // RFC 9112 2.2: "A sender MUST NOT generate a bare CR ... A recipient of such a
-        // bare CR MUST consider that element to be invalid".
-        if memchr::memchr(b'\r', line).is_some() {
-            return Err(HeadError::BareCr);
-        }
+        // A CR left inside the line is a bare CR. Every element's own check refuses CR, so
+        // the line is not scanned for it here: `classify` names the error when a check fails.
         self.pos += lf + 1;
         Ok(Line::Full(line))
     }
@@ -340,6 +337,38 @@ impl<'b> Lines<'b> {
             }
         }
     }
+}
+
+/// RFC 9112 2.2: "A sender MUST NOT generate a bare CR ... A recipient of such a bare CR
+/// MUST consider that element to be invalid". Reports a bare CR as such rather than as the
+/// element error `error` that a line containing it produced.
+fn classify(line: &[u8], error: HeadError) -> HeadError {
+    if memchr::memchr(b'\r', line).is_some() {
+        HeadError::BareCr
+    } else {
+        error
+    }
+}
+
+/// Whether every byte is a field value byte: HTAB, SP, VCHAR or obs-text. Eight bytes at a
+/// time: a word passes at once when none of its bytes is below 0x20 or equal to 0x7F.
+fn is_field_value(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // High bit set in a byte of `below` for every byte < 0x20 (bytes >= 0x80 excluded).
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let del = x ^ (ONES * 0x7f);
+        let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
+        if below | is_del != 0 && !chunk.iter().all(|&b| is_field_byte(b)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| is_field_byte(b))
 }
 
 /// Parses the field lines after the start line into `headers`.
@@ -364,7 +393,7 @@ fn parse_fields<'b, 'h>(
             // received obs-fold with one or more SP"; we reject.
             return Err(HeadError::ObsFold);
         }
-        let header = parse_field_line(line)?;
+        let header = parse_field_line(line).map_err(|e| classify(line, e))?;
         if count == cap {
             return Err(HeadError::TooManyHeaders);
         }
@@ -376,14 +405,18 @@ fn parse_fields<'b, 'h>(
 }
 
 fn parse_field_line(line: &[u8]) -> Result<Header<'_>, HeadError> {
-    let colon = memchr::memchr(b':', line).ok_or(HeadError::InvalidHeaderName)?;
-    let (name, rest) = line.split_at(colon);
-    // RFC 9112 5.1: "No whitespace is allowed between the field name and colon."
-    if !is_token(name) {
+    // field-line = field-name ":" OWS field-value OWS, the name a token; RFC 9112 5.1: "No
+    // whitespace is allowed between the field name and colon."
+    let colon = line
+        .iter()
+        .position(|&b| !TCHAR[b as usize])
+        .unwrap_or(line.len());
+    if colon == 0 || line.get(colon) != Some(&b':') {
         return Err(HeadError::InvalidHeaderName);
     }
+    let (name, rest) = line.split_at(colon);
     let value = trim_ows(rest.get(1..).unwrap_or_default());
-    if !value.iter().all(|&b| is_field_byte(b)) {
+    if !is_field_value(value) {
         return Err(HeadError::InvalidHeaderValue);
     }
     let name = core::str::from_utf8(name).map_err(|_| HeadError::InvalidHeaderName)?;
@@ -444,6 +477,22 @@ pub fn parse_request<'b, 'h>(
         Line::Partial => return Ok(Status::Partial),
         Line::Full(line) => line,
     };
+    let (method, target, minor_version) =
+        parse_request_line(line).map_err(|e| classify(line, e))?;
+    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
+        (
+            RequestHead {
+                method,
+                target,
+                minor_version,
+                headers,
+            },
+            len,
+        )
+    }))
+}
+
+fn parse_request_line(line: &[u8]) -> Result<(&str, &str, u8), HeadError> {
     // RFC 9112 3: request-line = method SP request-target SP HTTP-version
     let sp = memchr::memchr(b' ', line).ok_or(HeadError::InvalidMethod)?;
     let (method, rest) = line.split_at(sp);
@@ -459,17 +508,7 @@ pub fn parse_request<'b, 'h>(
     let minor_version = parse_version(version.get(1..).unwrap_or_default())?;
     let method = core::str::from_utf8(method).map_err(|_| HeadError::InvalidMethod)?;
     let target = core::str::from_utf8(target).map_err(|_| HeadError::InvalidTarget)?;
-    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
-        (
-            RequestHead {
-                method,
-                target,
-                minor_version,
-                headers,
-            },
-            len,
-        )
-    }))
+    Ok((method, target, minor_version))
 }
 
 /// Parses a response head; see [`parse_request`] for the conventions.
@@ -483,6 +522,21 @@ pub fn parse_response<'b, 'h>(
         Line::Partial => return Ok(Status::Partial),
         Line::Full(line) => line,
     };
+    let (minor_version, status, reason) = parse_status_line(line).map_err(|e| classify(line, e))?;
+    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
+        (
+            ResponseHead {
+                minor_version,
+                status,
+                reason,
+                headers,
+            },
+            len,
+        )
+    }))
+}
+
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16, &[u8]), HeadError> {
     // RFC 9112 4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
     let (version, rest) = line.split_at(line.len().min(8));
     let minor_version = parse_version(version)?;
@@ -498,18 +552,27 @@ pub fn parse_response<'b, 'h>(
         .iter()
         .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
     // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
-    if !reason.iter().all(|&b| is_field_byte(b)) {
+    if !is_field_value(reason) {
         return Err(HeadError::InvalidStatusLine);
     }
-    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
-        (
-            ResponseHead {
-                minor_version,
-                status,
-                reason,
-                headers,
-            },
-            len,
-        )
-    }))
+    Ok((minor_version, status, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_at_a_time_value_check_matches_the_byte_rule() {
+        // Every byte value at every position of a 19-byte value (two words and a tail).
+        for b in 0..=255u8 {
+            let expected = b == b'\t' || (b >= 0x20 && b != 0x7f);
+            for pos in 0..19 {
+                let mut value = [b'a'; 19];
+                value[pos] = b;
+                assert_eq!(is_field_value(&value), expected, "byte {b:#x} at {pos}");
+            }
+        }
+        assert!(is_field_value(b"\t\t\t\t\t\t\t\t\xff\x80 ~"));
+    }
 }
