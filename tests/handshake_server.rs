@@ -461,7 +461,7 @@ Set-Cookie: id=1; HttpOnly\r\nServer: wscore\r\n\r\n"[..]
 
 /// RFC 6455 4.2.2: "If the server does not wish to accept this connection, it MUST return
 /// an appropriate HTTP error code (such as 403 Forbidden) and abort the WebSocket handshake";
-/// 4.2.2 (1) also allows redirects ("the server MAY redirect the client using a 3xx status
+/// 4.2.2 also allows redirects ("the server MAY redirect the client using a 3xx status
 /// code").
 #[test]
 fn application_rejections() {
