@@ -14,6 +14,7 @@
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
 //! | header grammar | [`Subprotocols`], [`Extensions`], [`ExtensionList`], [`ListItems`] |
 //! | HTTP/2 and HTTP/3 (RFC 8441, 9220) | [`negotiate`] |
+//! | owned conveniences (`alloc`) | `ClientBuilder`, `ClientHandshake`, `OwnedRequest`, `to_vec()` on every writer |
 //!
 //! The guide in `docs/handshake.md` walks through a full server and a full client.
 //!
@@ -49,6 +50,8 @@ mod head;
 #[cfg(feature = "http")]
 pub mod http_interop;
 pub mod negotiate;
+#[cfg(feature = "alloc")]
+mod owned;
 mod server;
 mod uri;
 
@@ -64,5 +67,7 @@ pub use head::{
     parse_request, parse_response, HeadError, Header, Limits, RequestHead, ResponseHead, Status,
     EMPTY_HEADER,
 };
+#[cfg(feature = "alloc")]
+pub use owned::{ClientBuilder, ClientHandshake, OwnedExtension, OwnedRequest};
 pub use server::{Accept, Reject, Request};
 pub use uri::{UriError, WsUri};
