@@ -233,6 +233,83 @@ impl fmt::Display for HeadError {
 
 impl core::error::Error for HeadError {}
 
+/// Finds where a head ends as bytes trickle in, looking at each byte once.
+///
+/// [`parse_request`] and [`parse_response`] start over on every call, so a peer that sends
+/// its head one byte at a time would make a caller that re-parses after every read do work
+/// quadratic in the head length. A `HeadScanner` remembers how far it has looked: feed it the
+/// growing buffer after every read, and parse only once it reports the head complete.
+///
+/// ```
+/// use wscore::handshake::{HeadScanner, Limits};
+///
+/// let wire = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n\x81";
+/// let mut scanner = HeadScanner::new(&Limits::DEFAULT);
+/// for end in 1..wire.len() - 1 {
+///     assert_eq!(scanner.scan(&wire[..end]), Ok(None));
+/// }
+/// assert_eq!(scanner.scan(wire), Ok(Some(wire.len() - 1)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadScanner {
+    max_head_len: usize,
+    /// Bytes already looked at.
+    scanned: usize,
+    /// Where the current line starts.
+    line_start: usize,
+    /// Whether a non-empty line (the start line) has been seen.
+    started: bool,
+    /// The head length, once found.
+    end: Option<usize>,
+}
+
+impl HeadScanner {
+    /// A scanner enforcing `limits.max_head_len`.
+    pub fn new(limits: &Limits) -> HeadScanner {
+        HeadScanner {
+            max_head_len: limits.max_head_len,
+            scanned: 0,
+            line_start: 0,
+            started: false,
+            end: None,
+        }
+    }
+
+    /// Looks at the bytes of `buf` not seen by earlier calls. `buf` must be the same stream
+    /// each time, only longer (the bytes seen before unchanged, at the same offsets).
+    ///
+    /// Returns `Ok(Some(len))` once `buf[..len]` is a complete head (through its blank line,
+    /// empty lines before the start line skipped as the parsers do), `Ok(None)` while more
+    /// is needed, and [`HeadError::HeadTooLarge`] once more than `max_head_len` bytes have
+    /// arrived without the blank line. Only the line structure is checked; the parser
+    /// validates the rest.
+    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, HeadError> {
+        if let Some(end) = self.end {
+            return Ok(Some(end));
+        }
+        let limit = self.max_head_len;
+        let window = buf.get(..limit.min(buf.len())).unwrap_or(buf);
+        let new = window.get(self.scanned..).unwrap_or_default();
+        for lf in memchr::memchr_iter(b'\n', new) {
+            let at = self.scanned + lf;
+            let line = window.get(self.line_start..at).unwrap_or_default();
+            let empty = matches!(line, [] | [b'\r']);
+            self.line_start = at + 1;
+            if !empty {
+                self.started = true;
+            } else if self.started {
+                self.end = Some(at + 1);
+                return Ok(self.end);
+            }
+        }
+        self.scanned = window.len();
+        if buf.len() > limit {
+            return Err(HeadError::HeadTooLarge);
+        }
+        Ok(None)
+    }
+}
+
 /// `tchar` from RFC 9110 5.6.2.
 pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
@@ -574,5 +651,57 @@ mod tests {
             }
         }
         assert!(is_field_value(b"\t\t\t\t\t\t\t\t\xff\x80 ~"));
+    }
+
+    #[test]
+    fn scanner_agrees_with_the_parser_at_every_split() {
+        let heads: [&[u8]; 4] = [
+            b"GET / HTTP/1.1\r\nHost: h\r\n\r\nrest",
+            b"\r\n\nGET / HTTP/1.1\nA: b\n\n",
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x00",
+            b"GET / HTTP/1.1\r\n\r\n",
+        ];
+        for wire in heads {
+            let mut headers = [EMPTY_HEADER; 4];
+            let expected = if wire.starts_with(b"HTTP") {
+                parse_response(wire, &mut headers, &Limits::DEFAULT).map(|s| s.map(|(_, n)| n))
+            } else {
+                parse_request(wire, &mut headers, &Limits::DEFAULT).map(|s| s.map(|(_, n)| n))
+            };
+            let Ok(Status::Complete(len)) = expected else {
+                panic!("{expected:?}")
+            };
+            // Fed in chunks of every size.
+            for step in 1..=wire.len() {
+                let mut scanner = HeadScanner::new(&Limits::DEFAULT);
+                let mut found = None;
+                let mut end = 0;
+                while found.is_none() && end < wire.len() {
+                    end = (end + step).min(wire.len());
+                    found = scanner.scan(&wire[..end]).unwrap();
+                    if found.is_none() {
+                        assert!(end < len, "missed the end at {end} (step {step})");
+                    }
+                }
+                assert_eq!(found, Some(len), "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn scanner_is_bounded() {
+        let limits = Limits {
+            max_head_len: 32,
+            ..Limits::DEFAULT
+        };
+        let mut scanner = HeadScanner::new(&limits);
+        let wire = [b'a'; 40];
+        assert_eq!(scanner.scan(&wire[..32]), Ok(None));
+        assert_eq!(scanner.scan(&wire), Err(HeadError::HeadTooLarge));
+        // A blank line right at the limit is still found.
+        let mut scanner = HeadScanner::new(&limits);
+        let mut exact = [b'a'; 32];
+        exact[28..].copy_from_slice(b"\r\n\r\n");
+        assert_eq!(scanner.scan(&exact), Ok(Some(32)));
     }
 }

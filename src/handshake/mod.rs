@@ -8,7 +8,7 @@
 //!
 //! | piece | items |
 //! |---|---|
-//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`] |
+//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`], [`HeadScanner`] |
 //! | server (RFC 6455 4.2) | [`Request`], [`Accept`], [`Reject`], [`HandshakeError`] |
 //! | client (RFC 6455 4.1) | [`ClientRequest`], [`Accepted`], [`ClientError`], [`WsUri`] |
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
@@ -64,8 +64,8 @@ pub use grammar::{
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
 };
 pub use head::{
-    parse_request, parse_response, HeadError, Header, Limits, RequestHead, ResponseHead, Status,
-    EMPTY_HEADER,
+    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, RequestHead,
+    ResponseHead, Status, EMPTY_HEADER,
 };
 #[cfg(feature = "alloc")]
 pub use owned::{ClientBuilder, ClientHandshake, OwnedExtension, OwnedRequest};
