@@ -339,6 +339,28 @@ Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n
     assert_eq!(refuse(&two_origins), HandshakeError::InvalidOrigin);
 }
 
+/// A request that announces a body is refused: the bytes after an upgrade request's head are
+/// frames, and reading them as a body (or the reverse) is how request smuggling starts.
+#[test]
+fn requests_with_a_body_are_refused() {
+    accept_ok(
+        &rfc_with("Origin: http://example.com", "Content-Length: 0"),
+        |_| {},
+    );
+    for bad in [
+        "Content-Length: 5",
+        "Content-Length: 0\r\nContent-Length: 1",
+        "Transfer-Encoding: chunked",
+    ] {
+        let error = refuse(&rfc_with("Origin: http://example.com", bad));
+        assert_eq!(
+            (error, error.status()),
+            (HandshakeError::UnexpectedBody, 400),
+            "{bad}"
+        );
+    }
+}
+
 /// RFC 6455 4.2.1: "note that as per [RFC2616], the order of the header fields is not
 /// important"; field names are case-insensitive (RFC 9110 5.1).
 #[test]

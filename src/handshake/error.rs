@@ -49,6 +49,10 @@ pub enum HandshakeError {
     InvalidExtensions(SyntaxError),
     /// More than one `Origin`, or one that is not text (400).
     InvalidOrigin,
+    /// The request announces a body (`Transfer-Encoding`, or a `Content-Length` other than
+    /// 0). An upgrade request has none, and the bytes after its head must be frames, so
+    /// such a request is refused rather than guessed at (400).
+    UnexpectedBody,
 }
 
 const VERSION_13: &[Header<'static>] = &[Header::new("Sec-WebSocket-Version", "13")];
@@ -94,6 +98,7 @@ impl HandshakeError {
             HandshakeError::InvalidSubprotocols => "invalid Sec-WebSocket-Protocol",
             HandshakeError::InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
             HandshakeError::InvalidOrigin => "invalid Origin",
+            HandshakeError::UnexpectedBody => "an upgrade request has no body",
         }
     }
 
