@@ -2,8 +2,8 @@
 //! section 3). Each test that enforces a requirement of 4.1 quotes it.
 
 use wscore::handshake::{
-    BuildError, ClientError, ClientRequest, HeadError, Header, Limits, Status, UriError,
-    EMPTY_HEADER,
+    BuildError, ClientError, ClientFailure, ClientRequest, HeadError, Header, Limits, Status,
+    UriError, EMPTY_HEADER,
 };
 use wscore::BufferTooSmall;
 
@@ -286,10 +286,15 @@ fn non_101_statuses_are_reported_with_their_content() {
     // A 200 is not an upgrade either.
     let wire = b"HTTP/1.1 200 OK\r\n\r\n";
     let mut headers = [EMPTY_HEADER; 8];
-    assert!(matches!(
-        error_of(&client, wire, &mut headers),
-        ClientError::Rejected(_)
-    ));
+    let error = error_of(&client, wire, &mut headers);
+    assert!(matches!(error, ClientError::Rejected(_)));
+    // The 'static summary keeps the status and the description.
+    let failure = ClientFailure::from(error);
+    assert_eq!(failure.status, Some(200));
+    assert_eq!(
+        failure.to_string(),
+        "server refused the upgrade (status 200)"
+    );
 }
 
 /// RFC 6455 4.1: "If the response lacks an |Upgrade| header field or the |Upgrade| header

@@ -19,7 +19,7 @@
 //! The guide in `docs/handshake.md` walks through a full server and a full client.
 //!
 //! ```
-//! use wscore::handshake::{ClientRequest, Limits, Request, Status, EMPTY_HEADER};
+//! use wscore::handshake::{ClientFailure, ClientRequest, Limits, Request, Status, EMPTY_HEADER};
 //!
 //! // Client: write the request.
 //! let client = ClientRequest::new("ws://example.com/chat", [7; 16])?;
@@ -36,8 +36,10 @@
 //!
 //! // Client: check the answer.
 //! let mut headers = [EMPTY_HEADER; 32];
-//! let accepted = client.parse_response(&answer[..m], &mut headers, &Limits::DEFAULT);
-//! assert!(matches!(accepted, Ok(Status::Complete((_, len))) if len == m));
+//! let accepted = client
+//!     .parse_response(&answer[..m], &mut headers, &Limits::DEFAULT)
+//!     .map_err(ClientFailure::from)?; // `ClientError` borrows; `ClientFailure` is 'static
+//! assert!(matches!(accepted, Status::Complete((_, len)) if len == m));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -58,7 +60,7 @@ mod uri;
 pub use accept::{accept_key, AcceptKey, Key, WEBSOCKET_GUID};
 pub use client::{Accepted, ClientRequest};
 pub use emit::reason_phrase;
-pub use error::{BuildError, ClientError, HandshakeError, Rejection};
+pub use error::{BuildError, ClientError, ClientFailure, HandshakeError, Rejection};
 pub use grammar::{
     check_extensions, check_token_list, list_contains, Extension, ExtensionList, Extensions,
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
