@@ -23,7 +23,8 @@
 //!
 //! - `alloc`: the connection state machine and heap-backed conveniences.
 //! - `std` (default): implies `alloc`.
-//! - `http`: conversions to and from the `http` crate's request and response types.
+//! - `http`: conversions between the handshake types and the `http` crate's `Request` and
+//!   `Response` (implies `std`).
 //! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io` (with `std`).
 //! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
 //!
@@ -95,6 +96,10 @@ struct ReadmeDocTests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/frame.md")]
 struct FrameDocTests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/handshake.md")]
+struct HandshakeDocTests;
 
 #[cfg(all(doctest, feature = "alloc"))]
 #[doc = include_str!("../docs/connection.md")]

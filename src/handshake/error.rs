@@ -49,6 +49,10 @@ pub enum HandshakeError {
     InvalidExtensions(SyntaxError),
     /// More than one `Origin`, or one that is not text (400).
     InvalidOrigin,
+    /// The request announces a body (`Transfer-Encoding`, or a `Content-Length` other than
+    /// 0). An upgrade request has none, and the bytes after its head must be frames, so
+    /// such a request is refused rather than guessed at (400).
+    UnexpectedBody,
 }
 
 const VERSION_13: &[Header<'static>] = &[Header::new("Sec-WebSocket-Version", "13")];
@@ -94,6 +98,7 @@ impl HandshakeError {
             HandshakeError::InvalidSubprotocols => "invalid Sec-WebSocket-Protocol",
             HandshakeError::InvalidExtensions(_) => "invalid Sec-WebSocket-Extensions",
             HandshakeError::InvalidOrigin => "invalid Origin",
+            HandshakeError::UnexpectedBody => "an upgrade request has no body",
         }
     }
 
@@ -311,3 +316,34 @@ impl fmt::Display for ClientError<'_, '_> {
 }
 
 impl core::error::Error for ClientError<'_, '_> {}
+
+/// A `'static` summary of a [`ClientError`]: the status of a rejection, if any, and the
+/// description. [`ClientError`] borrows the response, so it cannot travel up a call stack
+/// into a `Box<dyn Error>`; this can: `parse_response(..).map_err(ClientFailure::from)?`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientFailure {
+    /// The response status for [`ClientError::Redirect`] and [`ClientError::Rejected`].
+    pub status: Option<u16>,
+    /// What went wrong ([`ClientError::as_str`]).
+    pub reason: &'static str,
+}
+
+impl From<ClientError<'_, '_>> for ClientFailure {
+    fn from(error: ClientError<'_, '_>) -> ClientFailure {
+        ClientFailure {
+            status: error.rejection().map(Rejection::status),
+            reason: error.as_str(),
+        }
+    }
+}
+
+impl fmt::Display for ClientFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "{} (status {status})", self.reason),
+            None => f.write_str(self.reason),
+        }
+    }
+}
+
+impl core::error::Error for ClientFailure {}

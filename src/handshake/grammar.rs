@@ -280,6 +280,7 @@ impl<'b> Iterator for Params<'b> {
     }
 }
 
+#[derive(Clone, Debug)]
 struct Cursor<'b> {
     s: &'b [u8],
     pos: usize,
@@ -415,21 +416,6 @@ impl<'b> Cursor<'b> {
 #[derive(Clone, Debug)]
 pub struct ExtensionList<'b> {
     cursor: Option<Cursor<'b>>,
-}
-
-impl Clone for Cursor<'_> {
-    fn clone(&self) -> Self {
-        Cursor {
-            s: self.s,
-            pos: self.pos,
-        }
-    }
-}
-
-impl fmt::Debug for Cursor<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cursor").field("pos", &self.pos).finish()
-    }
 }
 
 impl<'b> ExtensionList<'b> {

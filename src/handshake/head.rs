@@ -233,6 +233,83 @@ impl fmt::Display for HeadError {
 
 impl core::error::Error for HeadError {}
 
+/// Finds where a head ends as bytes trickle in, looking at each byte once.
+///
+/// [`parse_request`] and [`parse_response`] start over on every call, so a peer that sends
+/// its head one byte at a time would make a caller that re-parses after every read do work
+/// quadratic in the head length. A `HeadScanner` remembers how far it has looked: feed it the
+/// growing buffer after every read, and parse only once it reports the head complete.
+///
+/// ```
+/// use wscore::handshake::{HeadScanner, Limits};
+///
+/// let wire = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n\x81";
+/// let mut scanner = HeadScanner::new(&Limits::DEFAULT);
+/// for end in 1..wire.len() - 1 {
+///     assert_eq!(scanner.scan(&wire[..end]), Ok(None));
+/// }
+/// assert_eq!(scanner.scan(wire), Ok(Some(wire.len() - 1)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadScanner {
+    max_head_len: usize,
+    /// Bytes already looked at.
+    scanned: usize,
+    /// Where the current line starts.
+    line_start: usize,
+    /// Whether a non-empty line (the start line) has been seen.
+    started: bool,
+    /// The head length, once found.
+    end: Option<usize>,
+}
+
+impl HeadScanner {
+    /// A scanner enforcing `limits.max_head_len`.
+    pub fn new(limits: &Limits) -> HeadScanner {
+        HeadScanner {
+            max_head_len: limits.max_head_len,
+            scanned: 0,
+            line_start: 0,
+            started: false,
+            end: None,
+        }
+    }
+
+    /// Looks at the bytes of `buf` not seen by earlier calls. `buf` must be the same stream
+    /// each time, only longer (the bytes seen before unchanged, at the same offsets).
+    ///
+    /// Returns `Ok(Some(len))` once `buf[..len]` is a complete head (through its blank line,
+    /// empty lines before the start line skipped as the parsers do), `Ok(None)` while more
+    /// is needed, and [`HeadError::HeadTooLarge`] once more than `max_head_len` bytes have
+    /// arrived without the blank line. Only the line structure is checked; the parser
+    /// validates the rest.
+    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, HeadError> {
+        if let Some(end) = self.end {
+            return Ok(Some(end));
+        }
+        let limit = self.max_head_len;
+        let window = buf.get(..limit.min(buf.len())).unwrap_or(buf);
+        let new = window.get(self.scanned..).unwrap_or_default();
+        for lf in memchr::memchr_iter(b'\n', new) {
+            let at = self.scanned + lf;
+            let line = window.get(self.line_start..at).unwrap_or_default();
+            let empty = matches!(line, [] | [b'\r']);
+            self.line_start = at + 1;
+            if !empty {
+                self.started = true;
+            } else if self.started {
+                self.end = Some(at + 1);
+                return Ok(self.end);
+            }
+        }
+        self.scanned = window.len();
+        if buf.len() > limit {
+            return Err(HeadError::HeadTooLarge);
+        }
+        Ok(None)
+    }
+}
+
 /// `tchar` from RFC 9110 5.6.2.
 pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
@@ -321,11 +398,8 @@ impl<'b> Lines<'b> {
         if line.len() > self.limits.max_line_len {
             return Err(HeadError::LineTooLong);
         }
-        // RFC 9112 2.2: "A sender MUST NOT generate a bare CR ... A recipient of such a
-        // bare CR MUST consider that element to be invalid".
-        if memchr::memchr(b'\r', line).is_some() {
-            return Err(HeadError::BareCr);
-        }
+        // A CR left inside the line is a bare CR. Every element's own check refuses CR, so
+        // the line is not scanned for it here: `classify` names the error when a check fails.
         self.pos += lf + 1;
         Ok(Line::Full(line))
     }
@@ -340,6 +414,38 @@ impl<'b> Lines<'b> {
             }
         }
     }
+}
+
+/// RFC 9112 2.2: "A sender MUST NOT generate a bare CR ... A recipient of such a bare CR
+/// MUST consider that element to be invalid". Reports a bare CR as such rather than as the
+/// element error `error` that a line containing it produced.
+fn classify(line: &[u8], error: HeadError) -> HeadError {
+    if memchr::memchr(b'\r', line).is_some() {
+        HeadError::BareCr
+    } else {
+        error
+    }
+}
+
+/// Whether every byte is a field value byte: HTAB, SP, VCHAR or obs-text. Eight bytes at a
+/// time: a word passes at once when none of its bytes is below 0x20 or equal to 0x7F.
+fn is_field_value(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // High bit set in a byte of `below` for every byte < 0x20 (bytes >= 0x80 excluded).
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let del = x ^ (ONES * 0x7f);
+        let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
+        if below | is_del != 0 && !chunk.iter().all(|&b| is_field_byte(b)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| is_field_byte(b))
 }
 
 /// Parses the field lines after the start line into `headers`.
@@ -364,7 +470,7 @@ fn parse_fields<'b, 'h>(
             // received obs-fold with one or more SP"; we reject.
             return Err(HeadError::ObsFold);
         }
-        let header = parse_field_line(line)?;
+        let header = parse_field_line(line).map_err(|e| classify(line, e))?;
         if count == cap {
             return Err(HeadError::TooManyHeaders);
         }
@@ -376,14 +482,18 @@ fn parse_fields<'b, 'h>(
 }
 
 fn parse_field_line(line: &[u8]) -> Result<Header<'_>, HeadError> {
-    let colon = memchr::memchr(b':', line).ok_or(HeadError::InvalidHeaderName)?;
-    let (name, rest) = line.split_at(colon);
-    // RFC 9112 5.1: "No whitespace is allowed between the field name and colon."
-    if !is_token(name) {
+    // field-line = field-name ":" OWS field-value OWS, the name a token; RFC 9112 5.1: "No
+    // whitespace is allowed between the field name and colon."
+    let colon = line
+        .iter()
+        .position(|&b| !TCHAR[b as usize])
+        .unwrap_or(line.len());
+    if colon == 0 || line.get(colon) != Some(&b':') {
         return Err(HeadError::InvalidHeaderName);
     }
+    let (name, rest) = line.split_at(colon);
     let value = trim_ows(rest.get(1..).unwrap_or_default());
-    if !value.iter().all(|&b| is_field_byte(b)) {
+    if !is_field_value(value) {
         return Err(HeadError::InvalidHeaderValue);
     }
     let name = core::str::from_utf8(name).map_err(|_| HeadError::InvalidHeaderName)?;
@@ -444,6 +554,22 @@ pub fn parse_request<'b, 'h>(
         Line::Partial => return Ok(Status::Partial),
         Line::Full(line) => line,
     };
+    let (method, target, minor_version) =
+        parse_request_line(line).map_err(|e| classify(line, e))?;
+    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
+        (
+            RequestHead {
+                method,
+                target,
+                minor_version,
+                headers,
+            },
+            len,
+        )
+    }))
+}
+
+fn parse_request_line(line: &[u8]) -> Result<(&str, &str, u8), HeadError> {
     // RFC 9112 3: request-line = method SP request-target SP HTTP-version
     let sp = memchr::memchr(b' ', line).ok_or(HeadError::InvalidMethod)?;
     let (method, rest) = line.split_at(sp);
@@ -459,17 +585,7 @@ pub fn parse_request<'b, 'h>(
     let minor_version = parse_version(version.get(1..).unwrap_or_default())?;
     let method = core::str::from_utf8(method).map_err(|_| HeadError::InvalidMethod)?;
     let target = core::str::from_utf8(target).map_err(|_| HeadError::InvalidTarget)?;
-    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
-        (
-            RequestHead {
-                method,
-                target,
-                minor_version,
-                headers,
-            },
-            len,
-        )
-    }))
+    Ok((method, target, minor_version))
 }
 
 /// Parses a response head; see [`parse_request`] for the conventions.
@@ -483,6 +599,21 @@ pub fn parse_response<'b, 'h>(
         Line::Partial => return Ok(Status::Partial),
         Line::Full(line) => line,
     };
+    let (minor_version, status, reason) = parse_status_line(line).map_err(|e| classify(line, e))?;
+    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
+        (
+            ResponseHead {
+                minor_version,
+                status,
+                reason,
+                headers,
+            },
+            len,
+        )
+    }))
+}
+
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16, &[u8]), HeadError> {
     // RFC 9112 4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
     let (version, rest) = line.split_at(line.len().min(8));
     let minor_version = parse_version(version)?;
@@ -498,18 +629,79 @@ pub fn parse_response<'b, 'h>(
         .iter()
         .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
     // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
-    if !reason.iter().all(|&b| is_field_byte(b)) {
+    if !is_field_value(reason) {
         return Err(HeadError::InvalidStatusLine);
     }
-    Ok(parse_fields(&mut lines, headers)?.map(|(headers, len)| {
-        (
-            ResponseHead {
-                minor_version,
-                status,
-                reason,
-                headers,
-            },
-            len,
-        )
-    }))
+    Ok((minor_version, status, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_at_a_time_value_check_matches_the_byte_rule() {
+        // Every byte value at every position of a 19-byte value (two words and a tail).
+        for b in 0..=255u8 {
+            let expected = b == b'\t' || (b >= 0x20 && b != 0x7f);
+            for pos in 0..19 {
+                let mut value = [b'a'; 19];
+                value[pos] = b;
+                assert_eq!(is_field_value(&value), expected, "byte {b:#x} at {pos}");
+            }
+        }
+        assert!(is_field_value(b"\t\t\t\t\t\t\t\t\xff\x80 ~"));
+    }
+
+    #[test]
+    fn scanner_agrees_with_the_parser_at_every_split() {
+        let heads: [&[u8]; 4] = [
+            b"GET / HTTP/1.1\r\nHost: h\r\n\r\nrest",
+            b"\r\n\nGET / HTTP/1.1\nA: b\n\n",
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x00",
+            b"GET / HTTP/1.1\r\n\r\n",
+        ];
+        for wire in heads {
+            let mut headers = [EMPTY_HEADER; 4];
+            let expected = if wire.starts_with(b"HTTP") {
+                parse_response(wire, &mut headers, &Limits::DEFAULT).map(|s| s.map(|(_, n)| n))
+            } else {
+                parse_request(wire, &mut headers, &Limits::DEFAULT).map(|s| s.map(|(_, n)| n))
+            };
+            let Ok(Status::Complete(len)) = expected else {
+                panic!("{expected:?}")
+            };
+            // Fed in chunks of every size.
+            for step in 1..=wire.len() {
+                let mut scanner = HeadScanner::new(&Limits::DEFAULT);
+                let mut found = None;
+                let mut end = 0;
+                while found.is_none() && end < wire.len() {
+                    end = (end + step).min(wire.len());
+                    found = scanner.scan(&wire[..end]).unwrap();
+                    if found.is_none() {
+                        assert!(end < len, "missed the end at {end} (step {step})");
+                    }
+                }
+                assert_eq!(found, Some(len), "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn scanner_is_bounded() {
+        let limits = Limits {
+            max_head_len: 32,
+            ..Limits::DEFAULT
+        };
+        let mut scanner = HeadScanner::new(&limits);
+        let wire = [b'a'; 40];
+        assert_eq!(scanner.scan(&wire[..32]), Ok(None));
+        assert_eq!(scanner.scan(&wire), Err(HeadError::HeadTooLarge));
+        // A blank line right at the limit is still found.
+        let mut scanner = HeadScanner::new(&limits);
+        let mut exact = [b'a'; 32];
+        exact[28..].copy_from_slice(b"\r\n\r\n");
+        assert_eq!(scanner.scan(&exact), Ok(Some(32)));
+    }
 }

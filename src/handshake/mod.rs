@@ -8,17 +8,18 @@
 //!
 //! | piece | items |
 //! |---|---|
-//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`] |
+//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`], [`HeadScanner`] |
 //! | server (RFC 6455 4.2) | [`Request`], [`Accept`], [`Reject`], [`HandshakeError`] |
 //! | client (RFC 6455 4.1) | [`ClientRequest`], [`Accepted`], [`ClientError`], [`WsUri`] |
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
 //! | header grammar | [`Subprotocols`], [`Extensions`], [`ExtensionList`], [`ListItems`] |
 //! | HTTP/2 and HTTP/3 (RFC 8441, 9220) | [`negotiate`] |
+//! | owned conveniences (`alloc`) | `ClientBuilder`, `ClientHandshake`, `OwnedRequest`, `to_vec()` on every writer |
 //!
 //! The guide in `docs/handshake.md` walks through a full server and a full client.
 //!
 //! ```
-//! use wscore::handshake::{ClientRequest, Limits, Request, Status, EMPTY_HEADER};
+//! use wscore::handshake::{ClientFailure, ClientRequest, Limits, Request, Status, EMPTY_HEADER};
 //!
 //! // Client: write the request.
 //! let client = ClientRequest::new("ws://example.com/chat", [7; 16])?;
@@ -35,8 +36,10 @@
 //!
 //! // Client: check the answer.
 //! let mut headers = [EMPTY_HEADER; 32];
-//! let accepted = client.parse_response(&answer[..m], &mut headers, &Limits::DEFAULT);
-//! assert!(matches!(accepted, Ok(Status::Complete((_, len))) if len == m));
+//! let accepted = client
+//!     .parse_response(&answer[..m], &mut headers, &Limits::DEFAULT)
+//!     .map_err(ClientFailure::from)?; // `ClientError` borrows; `ClientFailure` is 'static
+//! assert!(matches!(accepted, Status::Complete((_, len)) if len == m));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -49,20 +52,24 @@ mod head;
 #[cfg(feature = "http")]
 pub mod http_interop;
 pub mod negotiate;
+#[cfg(feature = "alloc")]
+mod owned;
 mod server;
 mod uri;
 
 pub use accept::{accept_key, AcceptKey, Key, WEBSOCKET_GUID};
 pub use client::{Accepted, ClientRequest};
 pub use emit::reason_phrase;
-pub use error::{BuildError, ClientError, HandshakeError, Rejection};
+pub use error::{BuildError, ClientError, ClientFailure, HandshakeError, Rejection};
 pub use grammar::{
     check_extensions, check_token_list, list_contains, Extension, ExtensionList, Extensions,
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
 };
 pub use head::{
-    parse_request, parse_response, HeadError, Header, Limits, RequestHead, ResponseHead, Status,
-    EMPTY_HEADER,
+    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, RequestHead,
+    ResponseHead, Status, EMPTY_HEADER,
 };
+#[cfg(feature = "alloc")]
+pub use owned::{ClientBuilder, ClientHandshake, OwnedExtension, OwnedRequest};
 pub use server::{Accept, Reject, Request};
 pub use uri::{UriError, WsUri};

@@ -53,6 +53,15 @@ impl<'b, 'h> Request<'b, 'h> {
         }
         let resource = resource_name(head.target)?;
         let headers = head.headers;
+        // The bytes after the head are WebSocket frames: a body would be read as frames.
+        let no_body = HeaderValues::new(headers, "Content-Length").all(|v| v == b"0");
+        if !no_body
+            || HeaderValues::new(headers, "Transfer-Encoding")
+                .next()
+                .is_some()
+        {
+            return Err(HandshakeError::UnexpectedBody);
+        }
 
         // 4.2.1 (2): "A |Host| header field containing the server's authority."
         let host = single(headers, "Host")

@@ -138,7 +138,10 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
             match Request::parse(&rx[..filled], &mut headers, &limits) {
                 Ok(Status::Partial) => continue,
                 Ok(Status::Complete((request, used))) => {
-                    let n = request.accept().write_to(tx).map_err(|_| Error::BufferTooSmall)?;
+                    let n = request
+                        .accept()
+                        .write_to(tx)
+                        .map_err(|_| Error::BufferTooSmall)?;
                     io.write_all(&tx[..n]).await.map_err(Error::Io)?;
                     io.flush().await.map_err(Error::Io)?;
                     rx.copy_within(used..filled, 0);
@@ -186,7 +189,8 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
                 Ok(Status::Partial) => continue,
                 Ok(Status::Complete((_, used))) => {
                     rx.copy_within(used..filled, 0);
-                    let conn = Connection::client_in(config, FixedBuffer::new(tx), entropy, clock());
+                    let conn =
+                        Connection::client_in(config, FixedBuffer::new(tx), entropy, clock());
                     return Ok(WebSocket::open(io, conn, rx, filled - used, clock));
                 }
                 Err(e) => {
@@ -358,7 +362,11 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
     }
 }
 
-async fn read_more<T: Read>(io: &mut T, rx: &mut [u8], filled: usize) -> Result<usize, Error<T::Error>> {
+async fn read_more<T: Read>(
+    io: &mut T,
+    rx: &mut [u8],
+    filled: usize,
+) -> Result<usize, Error<T::Error>> {
     if filled == rx.len() {
         return Err(Error::BufferTooSmall);
     }

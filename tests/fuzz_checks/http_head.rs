@@ -10,10 +10,12 @@
 //! - while `httparse` waits for more input, we either wait too or refuse with a limit error;
 //! - we never wait for more input once the buffer is longer than `max_head_len` (bounded
 //!   memory);
+//! - `HeadScanner`, fed the input in pieces, finds the head's end exactly where the parser
+//!   does;
 //! - nothing panics.
 
 use wscore::handshake::{
-    parse_request, parse_response, HeadError, Header, Limits, Status, EMPTY_HEADER,
+    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, Status, EMPTY_HEADER,
 };
 
 const TIGHT: Limits = Limits {
@@ -63,6 +65,24 @@ fn same_headers(ours: &[Header<'_>], theirs: &[httparse::Header<'_>]) -> bool {
             .all(|(a, b)| a.name == b.name && a.value == b.value)
 }
 
+/// The incremental scanner, fed in three pieces, finds the end exactly where the parser
+/// does, and finds none while the parser waits for more.
+fn check_scanner<T>(input: &[u8], ours: &Result<Status<(T, usize)>, HeadError>, limits: &Limits) {
+    let mut scanner = HeadScanner::new(limits);
+    let mut found = Ok(None);
+    for end in [input.len() / 3, input.len() * 2 / 3, input.len()] {
+        found = scanner.scan(&input[..end]);
+        if !matches!(found, Ok(None)) {
+            break;
+        }
+    }
+    match ours {
+        Ok(Status::Complete((_, len))) => assert_eq!(found, Ok(Some(*len)), "scanner end"),
+        Ok(Status::Partial) => assert_eq!(found, Ok(None), "scanner found an end too early"),
+        Err(_) => {}
+    }
+}
+
 fn check_bounded<T>(input: &[u8], ours: &Result<Status<T>, HeadError>, limits: &Limits) {
     if let Ok(Status::Partial) = ours {
         assert!(
@@ -78,6 +98,7 @@ fn check_request(input: &[u8], limits: &Limits) {
     let mut our_headers = [EMPTY_HEADER; 64];
     let ours = parse_request(input, &mut our_headers, limits);
     check_bounded(input, &ours, limits);
+    check_scanner(input, &ours, limits);
 
     let mut their_headers = [httparse::EMPTY_HEADER; 512];
     let mut theirs = httparse::Request::new(&mut their_headers);
@@ -117,6 +138,7 @@ fn check_response(input: &[u8], limits: &Limits) {
     let mut our_headers = [EMPTY_HEADER; 64];
     let ours = parse_response(input, &mut our_headers, limits);
     check_bounded(input, &ours, limits);
+    check_scanner(input, &ours, limits);
 
     let mut their_headers = [httparse::EMPTY_HEADER; 512];
     let mut theirs = httparse::Response::new(&mut their_headers);
