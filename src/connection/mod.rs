@@ -613,19 +613,11 @@ impl<B: SendBuffer> Connection<B> {
     /// Queues the next piece of a streamed message as one or more non-final frames. Text may
     /// be split anywhere, even inside a code point. An empty piece queues nothing.
     pub fn send_fragment(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started, utf8) = self.check_fragment(payload)?;
+        let (kind, opcode, utf8) = self.check_fragment(payload)?;
         if payload.is_empty() {
             return Ok(());
         }
-        self.queue_data(
-            if started {
-                Opcode::Continuation
-            } else {
-                opcode_of(kind)
-            },
-            payload,
-            false,
-        )?;
+        self.queue_data(opcode, payload, false)?;
         self.outgoing = Some((kind, true));
         self.outgoing_utf8 = utf8;
         Ok(())
@@ -633,26 +625,22 @@ impl<B: SendBuffer> Connection<B> {
 
     /// Queues the last piece (possibly empty) of a streamed message, with FIN set.
     pub fn finish_message(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started, utf8) = self.check_fragment(payload)?;
+        let (kind, opcode, utf8) = self.check_fragment(payload)?;
         if kind == DataKind::Text && !utf8.is_boundary() {
             return Err(SendError::InvalidUtf8);
         }
-        self.queue_data(
-            if started {
-                Opcode::Continuation
-            } else {
-                opcode_of(kind)
-            },
-            payload,
-            true,
-        )?;
+        self.queue_data(opcode, payload, true)?;
         self.outgoing = None;
         Ok(())
     }
 
-    /// Checks a streamed piece; returns the message kind, whether a frame of it was already
-    /// queued, and the outgoing UTF-8 state after the piece (committed once it is queued).
-    fn check_fragment(&self, payload: &[u8]) -> Result<(DataKind, bool, Utf8Validator), SendError> {
+    /// Checks a streamed piece; returns the message kind, the opcode its next frame takes
+    /// (the kind's for the first, continuation after), and the outgoing UTF-8 state after the
+    /// piece (committed once it is queued).
+    fn check_fragment(
+        &self,
+        payload: &[u8],
+    ) -> Result<(DataKind, Opcode, Utf8Validator), SendError> {
         self.check_data_send()?;
         let Some((kind, started)) = self.outgoing else {
             return Err(SendError::NoMessageInProgress);
@@ -661,7 +649,12 @@ impl<B: SendBuffer> Connection<B> {
         if kind == DataKind::Text {
             utf8.feed(payload).map_err(|_| SendError::InvalidUtf8)?;
         }
-        Ok((kind, started, utf8))
+        let opcode = if started {
+            Opcode::Continuation
+        } else {
+            opcode_of(kind)
+        };
+        Ok((kind, opcode, utf8))
     }
 
     /// Queues a ping (payload at most 125 bytes). It may overtake queued data at the next

@@ -76,19 +76,9 @@ impl<S: Read + Write> WebSocket<S> {
     ) -> Result<WebSocket<S>, Error> {
         let limits = Limits::DEFAULT;
         let mut buf = already_read;
-        let mut chunk = [0u8; 2048];
         loop {
             match server_step(&buf, &limits, &mut decide) {
-                ServerStep::NeedMore => {
-                    if head_too_long(&buf, &limits) {
-                        return Err(Error::Io(ErrorKind::InvalidData.into()));
-                    }
-                    let n = read_some(&mut stream, &mut chunk)?;
-                    if n == 0 {
-                        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
+                ServerStep::NeedMore => read_head(&mut stream, &mut buf, &limits)?,
                 ServerStep::Respond {
                     response,
                     consumed,
@@ -129,19 +119,9 @@ impl<S: Read + Write> WebSocket<S> {
         stream.flush()?;
         let limits = Limits::DEFAULT;
         let mut buf = Vec::new();
-        let mut chunk = [0u8; 2048];
         loop {
             match client_step(&request, &buf, &limits)? {
-                ClientStep::NeedMore => {
-                    if head_too_long(&buf, &limits) {
-                        return Err(Error::Io(ErrorKind::InvalidData.into()));
-                    }
-                    let n = read_some(&mut stream, &mut chunk)?;
-                    if n == 0 {
-                        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
+                ClientStep::NeedMore => read_head(&mut stream, &mut buf, &limits)?,
                 ClientStep::Accepted {
                     consumed,
                     subprotocol,
@@ -311,11 +291,21 @@ impl WebSocket<TcpStream> {
     }
 }
 
-fn read_some<S: Read>(stream: &mut S, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match stream.read(buf) {
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            other => return other,
-        }
+/// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.
+fn read_head<S: Read>(stream: &mut S, buf: &mut Vec<u8>, limits: &Limits) -> Result<(), Error> {
+    if head_too_long(buf, limits) {
+        return Err(Error::Io(ErrorKind::InvalidData.into()));
     }
+    let mut chunk = [0u8; 2048];
+    let n = loop {
+        match stream.read(&mut chunk) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            other => break other?,
+        }
+    };
+    if n == 0 {
+        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
+    }
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(())
 }

@@ -127,10 +127,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
         tx: &'a mut [u8],
         clock: fn() -> Duration,
     ) -> Result<WebSocket<'a, T>, Error<T::Error>> {
-        let limits = Limits {
-            max_head_len: Limits::DEFAULT.max_head_len.min(rx.len()),
-            ..Limits::DEFAULT
-        };
+        let limits = head_limits(rx);
         let mut filled = 0;
         loop {
             filled += read_more(&mut io, rx, filled).await?;
@@ -177,10 +174,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
         let n = request.write_to(tx).map_err(|_| Error::BufferTooSmall)?;
         io.write_all(&tx[..n]).await.map_err(Error::Io)?;
         io.flush().await.map_err(Error::Io)?;
-        let limits = Limits {
-            max_head_len: Limits::DEFAULT.max_head_len.min(rx.len()),
-            ..Limits::DEFAULT
-        };
+        let limits = head_limits(rx);
         let mut filled = 0;
         loop {
             filled += read_more(&mut io, rx, filled).await?;
@@ -359,6 +353,14 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
     /// The transport.
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.io
+    }
+}
+
+/// The default head limits, capped by the receive buffer's size.
+fn head_limits(rx: &[u8]) -> Limits {
+    Limits {
+        max_head_len: Limits::DEFAULT.max_head_len.min(rx.len()),
+        ..Limits::DEFAULT
     }
 }
 

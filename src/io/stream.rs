@@ -126,12 +126,7 @@ impl<T: AsyncTransport> WebSocket<T> {
         let mut buf = already_read;
         loop {
             match server_step(&buf, &limits, &mut decide) {
-                ServerStep::NeedMore => {
-                    if head_too_long(&buf, &limits) {
-                        return Err(Error::Io(ErrorKind::InvalidData.into()));
-                    }
-                    read_more(&mut io, &mut buf).await?;
-                }
+                ServerStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
                 ServerStep::Respond {
                     response,
                     consumed,
@@ -163,12 +158,7 @@ impl<T: AsyncTransport> WebSocket<T> {
         let mut buf = Vec::new();
         loop {
             match client_step(&request, &buf, &limits)? {
-                ClientStep::NeedMore => {
-                    if head_too_long(&buf, &limits) {
-                        return Err(Error::Io(ErrorKind::InvalidData.into()));
-                    }
-                    read_more(&mut io, &mut buf).await?;
-                }
+                ClientStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
                 ClientStep::Accepted {
                     consumed,
                     subprotocol,
@@ -460,7 +450,15 @@ impl<T: AsyncTransport> Sink<Message> for WriteHalf<T> {
     }
 }
 
-async fn read_more<T: AsyncTransport>(io: &mut T, buf: &mut Vec<u8>) -> Result<(), Error> {
+/// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.
+async fn read_head<T: AsyncTransport>(
+    io: &mut T,
+    buf: &mut Vec<u8>,
+    limits: &Limits,
+) -> Result<(), Error> {
+    if head_too_long(buf, limits) {
+        return Err(Error::Io(ErrorKind::InvalidData.into()));
+    }
     let mut chunk = [0u8; 2048];
     let n = poll_fn(|cx| io.poll_read(cx, &mut chunk)).await?;
     if n == 0 {
