@@ -49,8 +49,9 @@ impl Transmit<'_> {
 enum Payload {
     /// `len` bytes at the front of the shared payload buffer.
     Shared(usize),
-    /// A control payload, kept inline (already masked for a client).
-    Inline([u8; MAX_CONTROL_PAYLOAD], u8),
+    /// A control payload of this many bytes (already masked for a client), kept next to the
+    /// frame in a [`Control`] until the frame starts, then in [`Outbound::inline`].
+    Inline(u8),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -65,9 +66,20 @@ impl Queued {
         self.header.len()
             + match self.payload {
                 Payload::Shared(len) => len,
-                Payload::Inline(_, len) => usize::from(len),
+                Payload::Inline(len) => usize::from(len),
             }
     }
+}
+
+/// A queued control frame with its payload bytes.
+///
+/// The bytes are kept out of [`Queued`] on purpose: data frames are queued, popped and copied
+/// once per message, and carrying a 125-byte array in every entry made each of those copies
+/// ten times larger than the frame it describes.
+#[derive(Clone, Copy, Debug)]
+struct Control {
+    frame: Queued,
+    bytes: [u8; MAX_CONTROL_PAYLOAD],
 }
 
 #[derive(Debug)]
@@ -77,12 +89,16 @@ pub(crate) struct Outbound {
     sent: usize,
     /// Data frames and Close, in order.
     frames: VecDeque<Queued>,
+    /// The payload of the queued Close (the last entry of `frames`).
+    close_payload: [u8; MAX_CONTROL_PAYLOAD],
     /// Application pings and pongs.
-    urgent: VecDeque<Queued>,
+    urgent: VecDeque<Control>,
     /// The automatic reply to the most recent ping, replaced by a newer one until it starts.
-    pong: Option<Queued>,
+    pong: Option<Control>,
     /// The frame being written, and how many of its bytes went out.
     current: Option<(Queued, usize)>,
+    /// The payload of `current` when it is a control frame.
+    inline: [u8; MAX_CONTROL_PAYLOAD],
     close_sent: bool,
 }
 
@@ -92,9 +108,11 @@ impl Outbound {
             bytes: Vec::new(),
             sent: 0,
             frames: VecDeque::new(),
+            close_payload: [0; MAX_CONTROL_PAYLOAD],
             urgent: VecDeque::new(),
             pong: None,
             current: None,
+            inline: [0; MAX_CONTROL_PAYLOAD],
             close_sent: false,
         }
     }
@@ -133,8 +151,9 @@ impl Outbound {
 
     /// Queues a Close frame after all queued data.
     pub(crate) fn push_close(&mut self, header: Header, payload: &[u8]) {
-        let frame = inline(header, payload, true);
-        self.frames.push_back(frame);
+        let close = inline(header, payload, true);
+        self.close_payload = close.bytes;
+        self.frames.push_back(close.frame);
     }
 
     /// Queues an application ping or pong, ahead of data at the next frame boundary.
@@ -178,7 +197,7 @@ impl Outbound {
         let into_payload = done.saturating_sub(header.len());
         let payload = match &frame.payload {
             Payload::Shared(len) => &self.bytes[self.sent + into_payload..self.sent + len],
-            Payload::Inline(bytes, len) => &bytes[into_payload..usize::from(*len)],
+            Payload::Inline(len) => &self.inline[into_payload..usize::from(*len)],
         };
         Some(Transmit {
             header: head,
@@ -225,14 +244,20 @@ impl Outbound {
         }
     }
 
+    /// Takes the next frame to write; a control frame's payload moves to `self.inline`.
     fn next_frame(&mut self) -> Option<Queued> {
         if self.close_sent {
             return None;
         }
-        self.pong
-            .take()
-            .or_else(|| self.urgent.pop_front())
-            .or_else(|| self.frames.pop_front())
+        if let Some(control) = self.pong.take().or_else(|| self.urgent.pop_front()) {
+            self.inline = control.bytes;
+            return Some(control.frame);
+        }
+        let frame = self.frames.pop_front()?;
+        if frame.is_close {
+            self.inline = self.close_payload;
+        }
+        Some(frame)
     }
 
     fn reclaim(&mut self) {
@@ -246,7 +271,7 @@ impl Outbound {
     }
 }
 
-fn inline(header: Header, payload: &[u8], is_close: bool) -> Queued {
+fn inline(header: Header, payload: &[u8], is_close: bool) -> Control {
     let mut bytes = [0u8; MAX_CONTROL_PAYLOAD];
     let len = payload.len().min(MAX_CONTROL_PAYLOAD);
     bytes[..len].copy_from_slice(&payload[..len]);
@@ -254,9 +279,12 @@ fn inline(header: Header, payload: &[u8], is_close: bool) -> Queued {
         apply_mask(&mut bytes[..len], key, 0);
     }
     debug_assert!(header.opcode.is_control());
-    Queued {
-        header: header.to_bytes(),
-        payload: Payload::Inline(bytes, len as u8),
-        is_close,
+    Control {
+        frame: Queued {
+            header: header.to_bytes(),
+            payload: Payload::Inline(len as u8),
+            is_close,
+        },
+        bytes,
     }
 }
