@@ -162,6 +162,16 @@ fn send_and_drain(conn: &mut Connection, payload: &[u8], count: usize, sink: &mu
     assert!(!conn.has_pending_output());
 }
 
+/// Writes exactly `n` bytes of queued output (across frames).
+fn write_exactly(conn: &mut Connection, mut n: usize) {
+    while n > 0 {
+        let t = conn.transmit().expect("enough output queued");
+        let k = t.len().min(n);
+        conn.advance_transmit(k);
+        n -= k;
+    }
+}
+
 #[test]
 fn steady_state_paths_do_not_allocate_per_message() {
     // The counter really counts: a sanity check of the instrument itself.
@@ -278,6 +288,31 @@ fn steady_state_paths_do_not_allocate_per_message() {
             }
         });
         assert_eq!(allocs, 0, "{role}: send-one/drain-one allocated");
+        // A consumer that never quite catches up (one frame always half written, so the
+        // queue never empties) is served from the same memory: the sent prefix is reclaimed
+        // instead of the buffer growing.
+        let big = [0x5au8; 1000];
+        let frame_len = header_len + 2 + big.len(); // 16-bit length form
+        conn.send_binary(&big).unwrap();
+        write_exactly(&mut conn, frame_len / 2);
+        let lagging_round = |conn: &mut Connection| {
+            conn.send_binary(&big).unwrap();
+            write_exactly(conn, frame_len);
+            // Only the half-written frame is left (counted whole until it is done).
+            assert_eq!(conn.queued_bytes(), big.len());
+        };
+        for _ in 0..1000 {
+            lagging_round(&mut conn); // warm-up
+        }
+        let (allocs, ()) = allocations_in(|| {
+            for _ in 0..10_000 {
+                lagging_round(&mut conn);
+            }
+        });
+        assert_eq!(allocs, 0, "{role}: lagging consumer made the queue grow");
+        send_and_drain(&mut conn, &payload, 1, &mut sink);
+        sink.clear();
+        send_and_drain(&mut conn, &payload, 1, &mut sink);
         // Check the server's frames on the wire: FIN + binary, 16-byte length, payload.
         if role == "server" {
             assert_eq!(&sink[..2], &[0x82, 16]);

@@ -11,10 +11,6 @@ use alloc::vec::Vec;
 use crate::frame::{EncodedHeader, Header, MAX_CONTROL_PAYLOAD};
 use crate::mask::apply_mask;
 
-/// Compact the payload buffer once this many bytes at its front have been sent and they are
-/// at least half of it.
-const COMPACT_AT: usize = 64 * 1024;
-
 /// How many pings and pongs the application may have waiting at once.
 pub(crate) const MAX_URGENT: usize = 16;
 
@@ -137,6 +133,7 @@ impl Outbound {
     /// Queues a data frame (or a fragment) whose payload is copied into the shared buffer
     /// and masked there when `mask` is given.
     pub(crate) fn push_data(&mut self, header: Header, payload: &[u8]) {
+        self.make_room(payload.len());
         let start = self.bytes.len();
         self.bytes.extend_from_slice(payload);
         if let Some(key) = header.mask {
@@ -260,11 +257,25 @@ impl Outbound {
         Some(frame)
     }
 
+    /// Called as a frame's payload has gone out: an empty buffer starts again from its front.
     fn reclaim(&mut self) {
         if self.sent == self.bytes.len() {
             self.bytes.clear();
             self.sent = 0;
-        } else if self.sent >= COMPACT_AT && self.sent * 2 >= self.bytes.len() {
+        }
+    }
+
+    /// Called before `extra` bytes are appended. When they do not fit in the spare capacity
+    /// and the sent prefix is at least as large as the unsent rest, the prefix is dropped
+    /// instead of growing the buffer. Moving the unsent rest then costs no more than the bytes
+    /// already sent (amortised O(1) per byte), the buffer only grows while unsent bytes fill
+    /// at least half of it (so its size stays proportional to the queue), and a queue that is
+    /// simply being drained never moves anything (compacting as frames went out cost an extra
+    /// copy of every large message).
+    fn make_room(&mut self, extra: usize) {
+        let unsent = self.bytes.len() - self.sent;
+        if self.sent != 0 && self.bytes.capacity() - self.bytes.len() < extra && self.sent >= unsent
+        {
             self.bytes.drain(..self.sent);
             self.sent = 0;
         }
