@@ -30,6 +30,10 @@
 //! Before timing, each contestant runs once and its output is checked (received payloads
 //! against the expected ones; sent bytes decoded by the *other* library), so no benchmark can
 //! silently measure nothing.
+//!
+//! Run: `cargo bench --bench connection -- --warm-up-time 1 --measurement-time 3`. On a shared,
+//! noisy machine `CONNBENCH_MIN_OF=3000 cargo bench --bench connection` instead reports the
+//! fastest of N iterations of the same contestants (see `docs/performance-connection.md`).
 
 use std::hint::black_box;
 use std::io::{self, Cursor, Read, Write};
