@@ -14,6 +14,8 @@ pub trait SendBuffer {
     fn as_mut_slice(&mut self) -> &mut [u8];
     /// Whether `additional` more bytes fit.
     fn has_room(&self, additional: usize) -> bool;
+    /// How many bytes fit without growing (a `Vec`'s spare capacity).
+    fn spare_capacity(&self) -> usize;
     /// Appends `bytes`; only called after [`has_room`](Self::has_room) said they fit.
     fn extend_from_slice(&mut self, bytes: &[u8]);
     /// Keeps the first `len` bytes.
@@ -34,6 +36,10 @@ impl SendBuffer for alloc::vec::Vec<u8> {
 
     fn has_room(&self, _additional: usize) -> bool {
         true
+    }
+
+    fn spare_capacity(&self) -> usize {
+        self.capacity() - self.len()
     }
 
     fn extend_from_slice(&mut self, bytes: &[u8]) {
@@ -87,7 +93,11 @@ impl SendBuffer for FixedBuffer<'_> {
     }
 
     fn has_room(&self, additional: usize) -> bool {
-        self.storage.len() - self.len >= additional
+        self.spare_capacity() >= additional
+    }
+
+    fn spare_capacity(&self) -> usize {
+        self.storage.len() - self.len
     }
 
     fn extend_from_slice(&mut self, bytes: &[u8]) {

@@ -329,15 +329,38 @@ impl<B: SendBuffer> Connection<B> {
             if input.is_empty() || self.state == State::Closed {
                 return Ok(None);
             }
-            let (item, rest) = match self.decoder.decode(input) {
-                Ok(step) => step,
+            // The decoder's result is matched in place, never moved out as a whole: moving it
+            // made the compiler read the header back as one word from bytes it had just
+            // stored one by one (a store-forwarding stall on every frame).
+            let step = match self.decoder.decode(input) {
+                Ok((Item::NeedMore, _)) => return Ok(None),
+                Ok((
+                    Item::Header(Header {
+                        opcode,
+                        fin,
+                        payload_len,
+                        ..
+                    }),
+                    rest,
+                )) => {
+                    input = rest;
+                    self.on_header(now, opcode, fin, payload_len)
+                }
+                // Data payload, the hot path: the event is built and returned right here,
+                // not passed through `Step` (see `on_data`).
+                Ok((Item::Payload { data, last }, rest))
+                    if !self.frame_opcode.is_control() && !self.discard_frame =>
+                {
+                    return match self.on_data(data, last) {
+                        Ok(data) => Ok(Some((Event::Data(data), rest))),
+                        Err(e) => Err(self.fail(now, e.into())),
+                    };
+                }
+                Ok((Item::Payload { data, last }, rest)) => {
+                    input = rest;
+                    self.on_payload(now, data, last)
+                }
                 Err(e) => return Err(self.fail(now, e.into())),
-            };
-            input = rest;
-            let step = match item {
-                Item::NeedMore => return Ok(None),
-                Item::Header(header) => self.on_header(now, header),
-                Item::Payload { data, last } => self.on_payload(now, data, last),
             };
             match step {
                 Ok(Step::Nothing) => {}
@@ -348,14 +371,20 @@ impl<B: SendBuffer> Connection<B> {
         }
     }
 
-    fn on_header<'i>(&mut self, now: Duration, header: Header) -> Result<Step<'i>, ProtocolError> {
-        self.frame_opcode = header.opcode;
-        self.frame_fin = header.fin;
-        if header.opcode.is_control() {
+    fn on_header<'i>(
+        &mut self,
+        now: Duration,
+        opcode: Opcode,
+        fin: bool,
+        payload_len: u64,
+    ) -> Result<Step<'i>, ProtocolError> {
+        self.frame_opcode = opcode;
+        self.frame_fin = fin;
+        if opcode.is_control() {
             // "Control frames ... MAY be injected in the middle of a fragmented message"
             // (5.4): they leave the message state alone.
             self.control_len = 0;
-            return if header.payload_len == 0 {
+            return if payload_len == 0 {
                 self.on_control(now)
             } else {
                 Ok(Step::Nothing)
@@ -367,9 +396,9 @@ impl<B: SendBuffer> Connection<B> {
         if self.discard_frame {
             return Ok(Step::Nothing);
         }
-        let kind = match header.opcode {
+        let kind = match opcode {
             Opcode::Continuation => self.incoming.ok_or(ProtocolError::UnexpectedContinuation)?,
-            opcode => {
+            _ => {
                 if self.incoming.is_some() {
                     return Err(ProtocolError::ExpectedContinuation);
                 }
@@ -392,18 +421,18 @@ impl<B: SendBuffer> Connection<B> {
                 max: self.config.max_fragments,
             });
         }
-        self.message_len = self.message_len.saturating_add(header.payload_len);
+        self.message_len = self.message_len.saturating_add(payload_len);
         if self.message_len > self.config.max_message_size {
             return Err(ProtocolError::MessageTooLarge {
                 len: self.message_len,
                 max: self.config.max_message_size,
             });
         }
-        if header.payload_len != 0 {
+        if payload_len != 0 {
             return Ok(Step::Nothing);
         }
         // An empty frame: report it if it starts or ends a message.
-        let last = header.fin;
+        let last = fin;
         if last && kind == DataKind::Text {
             self.utf8.finish()?;
         }
@@ -445,6 +474,16 @@ impl<B: SendBuffer> Connection<B> {
         if self.discard_frame || self.close_queued {
             return Ok(Step::Nothing);
         }
+        self.on_data(data, last).map(Step::Data)
+    }
+
+    /// A piece of a data frame's payload (not discarded).
+    ///
+    /// `receive` calls this directly and wraps the result in an `Event` at once: routing it
+    /// through `Step` made the compiler copy the `Data` through a stack slot written byte by
+    /// byte and read back as a word, a store-forwarding stall on every message.
+    #[inline]
+    fn on_data<'i>(&mut self, data: &'i mut [u8], last: bool) -> Result<Data<'i>, ProtocolError> {
         let Some(kind) = self.incoming else {
             return Err(ProtocolError::UnexpectedContinuation);
         };
@@ -462,12 +501,12 @@ impl<B: SendBuffer> Connection<B> {
         if end {
             self.incoming = None;
         }
-        Ok(Step::Data(Data {
+        Ok(Data {
             kind,
             payload: data,
             first,
             last: end,
-        }))
+        })
     }
 
     fn on_control<'i>(&mut self, now: Duration) -> Result<Step<'i>, ProtocolError> {
@@ -722,7 +761,7 @@ impl<B: SendBuffer> Connection<B> {
         let needed = payload
             .len()
             .saturating_add(frames.saturating_mul(MAX_HEADER_LEN));
-        if !self.out.has_room(needed) {
+        if !self.out.make_room(needed) {
             return Err(SendError::QueueFull);
         }
         let mut opcode = opcode;

@@ -12,10 +12,6 @@ use super::buffer::SendBuffer;
 use crate::frame::{Header, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 
-/// Compact the buffer once this many sent bytes sit at its front and they are at least half
-/// of it.
-const COMPACT_AT: usize = 64 * 1024;
-
 /// How many application pings and pongs may wait at once.
 pub const MAX_URGENT: usize = 8;
 
@@ -157,8 +153,19 @@ impl<B: SendBuffer> Outbound<B> {
         self.buf.as_slice().len() - self.sent
     }
 
-    /// Whether `additional` more bytes of data frames fit in the buffer.
-    pub(crate) fn has_room(&self, additional: usize) -> bool {
+    /// Makes room for `additional` more bytes of data frames if it can; returns whether they
+    /// fit. Sent frames at the front are dropped (moving the rest down) only when the bytes
+    /// would not fit otherwise and at least as many were sent as remain: a slow reader is
+    /// served from the same memory, and draining a large message never moves it.
+    pub(crate) fn make_room(&mut self, additional: usize) -> bool {
+        let len = self.buf.as_slice().len();
+        let cut = self.frame_start;
+        if self.buf.spare_capacity() < additional && cut > 0 && cut >= len - cut {
+            self.buf.drain_front(cut);
+            self.sent -= cut;
+            self.frame_start = 0;
+            self.frame_end -= cut;
+        }
         self.buf.has_room(additional)
     }
 
@@ -313,18 +320,11 @@ impl<B: SendBuffer> Outbound<B> {
     }
 
     fn reclaim(&mut self) {
-        let len = self.buf.as_slice().len();
-        if self.sent == len {
+        if self.sent == self.buf.as_slice().len() {
             self.buf.truncate(0);
             self.sent = 0;
             self.frame_start = 0;
             self.frame_end = 0;
-        } else if self.frame_start >= COMPACT_AT && self.frame_start * 2 >= len {
-            let cut = self.frame_start;
-            self.buf.drain_front(cut);
-            self.sent -= cut;
-            self.frame_start = 0;
-            self.frame_end -= cut;
         }
     }
 }
