@@ -95,7 +95,11 @@ pub enum State {
 ///
 /// # Example: two peers in memory
 ///
+/// (With `alloc`; without it, use [`Connection::server_in`] and [`Connection::client_in`]
+/// with a [`FixedBuffer`].)
+///
 /// ```
+/// # #[cfg(feature = "alloc")] {
 /// use core::time::Duration;
 /// use wscore::{Config, Connection, Event, DataKind};
 ///
@@ -114,6 +118,7 @@ pub enum State {
 /// assert_eq!((data.kind, data.payload, data.first, data.last), (DataKind::Text, &b"Hello"[..], true, true));
 /// server.send(data.kind, data.payload).unwrap(); // echo, straight from the input buffer
 /// assert!(rest.is_empty());
+/// # }
 /// ```
 pub struct Connection<B = DefaultSendBuffer> {
     role: Role,
