@@ -33,7 +33,10 @@ echo "--- echo_server + client"
 pids+=($!)
 wait_port "$port"
 input=$'first line\nκόσμε — unicode\n\nlast line'
-got=$(printf '%s\n' "$input" | timeout 20 "$bin/client" "ws://127.0.0.1:$port/") \
+# Lines arrive as a person types them; at end of input the client closes at once, and
+# (RFC 6455 5.5.1) data still in flight after its Close is discarded, so pause before EOF.
+typed() { while IFS= read -r line; do printf '%s\n' "$line"; sleep 0.2; done <<<"$input"; sleep 0.5; }
+got=$(typed | timeout 20 "$bin/client" "ws://127.0.0.1:$port/") \
   || fail "client exited with $?"
 [ "$got" = "$input" ] || fail "client echoed $(printf %q "$got"), expected $(printf %q "$input")"
 
