@@ -18,20 +18,20 @@ use crate::BufferTooSmall;
 /// // RFC 6455 5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
 /// ```
-#[inline]
+#[inline(always)]
 pub fn encode_frame(
     mut header: Header,
     payload: &[u8],
     out: &mut [u8],
 ) -> Result<usize, BufferTooSmall> {
     header.payload_len = payload.len() as u64;
-    let head = header.to_bytes();
-    let total = head.len() + payload.len();
+    let head_len = header.encoded_len();
+    let total = head_len + payload.len();
     let Some(dst) = out.get_mut(..total) else {
         return Err(BufferTooSmall { needed: total });
     };
-    let (dst_head, dst_payload) = dst.split_at_mut(head.len());
-    dst_head.copy_from_slice(&head);
+    let (dst_head, dst_payload) = dst.split_at_mut(head_len);
+    header.encode(dst_head)?;
     dst_payload.copy_from_slice(payload);
     if let Some(key) = header.mask {
         apply_mask(dst_payload, key, 0);
