@@ -45,16 +45,23 @@ const ALIGN_MIN: usize = 512;
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
     let phase = phase & 3;
     let len = buf.len();
-    // Bytes up to the next block boundary. Only the address's value is used.
-    let skew = (buf.as_ptr() as usize).wrapping_neg() % BLOCK;
-    if len >= ALIGN_MIN && skew != 0 {
-        let (head, body) = buf.split_at_mut(skew);
-        mask_from(head, key, phase);
-        mask_from(body, key, phase + skew);
+    if len >= ALIGN_MIN {
+        mask_long(buf, key, phase);
     } else {
         mask_from(buf, key, phase);
     }
     (phase + len) & 3
+}
+
+/// The path for long buffers, kept out of line so that [`apply_mask`] stays small enough to
+/// be inlined into per-frame code: masks the head up to the next block boundary, then the
+/// aligned rest.
+fn mask_long(buf: &mut [u8], key: [u8; 4], phase: usize) {
+    // Bytes up to the next block boundary. Only the address's value is used.
+    let skew = (buf.as_ptr() as usize).wrapping_neg() % BLOCK;
+    let (head, body) = buf.split_at_mut(skew);
+    mask_from(head, key, phase);
+    mask_from(body, key, phase + skew);
 }
 
 /// Masks all of `buf`, whose first byte is at payload offset `phase`.
