@@ -1,5 +1,5 @@
 use super::Header;
-use crate::mask::apply_mask;
+use crate::mask::copy_masked;
 use crate::BufferTooSmall;
 
 /// Writes a whole frame, header then payload, into the start of `out`, masking the copied
@@ -7,7 +7,7 @@ use crate::BufferTooSmall;
 /// is taken from `payload`. `out` is untouched on error.
 ///
 /// For a payload that is already in a buffer the caller owns, [`Header::to_bytes`] plus
-/// [`apply_mask`] in place (client) or nothing at all (server) avoids the copy.
+/// [`apply_mask`](crate::mask::apply_mask) in place (client) or nothing at all (server) avoids the copy.
 ///
 /// ```
 /// use wscore::frame::{encode_frame, Header, Opcode};
@@ -32,9 +32,10 @@ pub fn encode_frame(
     };
     let (dst_head, dst_payload) = dst.split_at_mut(head_len);
     header.encode(dst_head)?;
-    dst_payload.copy_from_slice(payload);
-    if let Some(key) = header.mask {
-        apply_mask(dst_payload, key, 0);
+    match header.mask {
+        // Copy and mask in one pass.
+        Some(key) => copy_masked(dst_payload, payload, key),
+        None => dst_payload.copy_from_slice(payload),
     }
     Ok(total)
 }
