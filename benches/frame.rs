@@ -9,7 +9,8 @@
 //! same for everyone; the `copy-only` row measures that copy alone).
 //!
 //! Encoding: the same number of frames, each written (header + payload, masked for the client
-//! role) to the start of one reused output buffer.
+//! role) to the start of one reused output buffer, shared by all contestants, from one shared
+//! source buffer.
 //!
 //! Every contestant is checked once, outside the timed loops, against the expected payloads.
 //!
@@ -303,8 +304,11 @@ fn decode(c: &mut Criterion) {
             Throughput::Bytes((len * frames) as u64)
         });
 
-        // wscore: in place.
+        // One input buffer for every contestant that reads from a caller's buffer, so that
+        // buffer placement (which moves memcpy and split-load costs) is the same for all.
         let mut buf = wire.clone();
+
+        // wscore: in place.
         let mut dec = Decoder::new(Role::Server);
         let mut got = Vec::new();
         let n = wscore_decode(&mut dec, &mut buf, &mut |p| got.extend_from_slice(p));
@@ -378,7 +382,7 @@ fn decode(c: &mut Criterion) {
         });
 
         // websocket-sans-io: in place.
-        let mut buf = wire.clone();
+        buf.copy_from_slice(&wire);
         let mut dec = websocket_sans_io::WebsocketFrameDecoder::new();
         let mut got = Vec::new();
         let n = sans_io_decode(&mut dec, &mut buf, &mut |p| got.extend_from_slice(p));
@@ -393,7 +397,7 @@ fn decode(c: &mut Criterion) {
         });
 
         // embedded-websocket: unmasks from the input into a separate buffer.
-        let mut buf = wire.clone();
+        buf.copy_from_slice(&wire);
         let mut to = vec![0u8; len.max(1)];
         let mut ws = embedded_websocket::WebSocketServer::new_server();
         ws.state = embedded_websocket::WebSocketState::Open;
@@ -410,7 +414,6 @@ fn decode(c: &mut Criterion) {
         });
 
         // The restore copy alone, which every row above includes.
-        let mut buf = wire.clone();
         group.bench_function(BenchmarkId::new(label, "copy-only"), |b| {
             b.iter(|| {
                 buf.copy_from_slice(&wire);
@@ -577,60 +580,62 @@ fn encode(c: &mut Criterion) {
     for (role, client) in [("server", false), ("client", true)] {
         for (len, label, frames) in SIZES {
             let payload = payload_of(1, len);
+
+            // Checked once each, on fresh buffers.
             let mut out = vec![0u8; len + 16];
+            let n = wscore_encode(client, &payload, &mut out, 1);
+            check_encoded("wscore", client, &out[..n], &payload);
+            let bytes = tungstenite::Bytes::from(payload.clone());
+            let n = tungstenite_encode(client, &bytes, &mut out, 1);
+            check_encoded("tungstenite", client, &out[..n], &payload);
+            let mut out_vec = vec![0u8; len + 16];
+            let n = fastwebsockets_encode(client, &mut payload.clone(), &mut out_vec, 1);
+            check_encoded("fastwebsockets", client, &out_vec[..n], &payload);
+            let n = sans_io_encode(client, &payload, &mut out, 1);
+            check_encoded("websocket-sans-io", client, &out[..n], &payload);
+            let mut server = embedded_websocket::WebSocketServer::new_server();
+            server.state = embedded_websocket::WebSocketState::Open;
+            let mut client_ws = embedded_websocket::WebSocketClient::new_client(Rng(7));
+            client_ws.state = embedded_websocket::WebSocketState::Open;
+            let n = if client {
+                embedded_encode(&mut client_ws, &payload, &mut out, 1)
+            } else {
+                embedded_encode(&mut server, &payload, &mut out, 1)
+            };
+            check_encoded("embedded-websocket", client, &out[..n], &payload);
+
+            // Timed: every contestant reads the same source buffer and writes the same output
+            // buffer (placement alone moves a 64 KiB memcpy by ~5%). fastwebsockets' client
+            // path masks the source in place, so the source alternates between plain and
+            // masked bytes, which costs the same. tungstenite needs its own `Bytes`.
             let mut group = c.benchmark_group(format!("encode/{role}"));
             group.throughput(if len == 0 {
                 Throughput::Elements(frames as u64)
             } else {
                 Throughput::Bytes((len * frames) as u64)
             });
-
-            let n = wscore_encode(client, &payload, &mut out, 1);
-            check_encoded("wscore", client, &out[..n], &payload);
+            let mut src = payload.clone();
             group.bench_function(BenchmarkId::new(label, "wscore"), |b| {
-                b.iter(|| wscore_encode(client, black_box(&payload), &mut out, frames))
+                b.iter(|| wscore_encode(client, black_box(&src), &mut out_vec, frames))
             });
-
-            let bytes = tungstenite::Bytes::from(payload.clone());
-            let n = tungstenite_encode(client, &bytes, &mut out, 1);
-            check_encoded("tungstenite", client, &out[..n], &payload);
             group.bench_function(BenchmarkId::new(label, "tungstenite"), |b| {
-                b.iter(|| tungstenite_encode(client, black_box(&bytes), &mut out, frames))
+                b.iter(|| tungstenite_encode(client, black_box(&bytes), &mut out_vec, frames))
             });
-
-            let mut scratch = payload.clone();
-            let mut out_vec = vec![0u8; len + 16];
-            let n = fastwebsockets_encode(client, &mut scratch, &mut out_vec, 1);
-            check_encoded("fastwebsockets", client, &out_vec[..n], &payload);
             group.bench_function(BenchmarkId::new(label, "fastwebsockets"), |b| {
+                b.iter(|| fastwebsockets_encode(client, black_box(&mut src), &mut out_vec, frames))
+            });
+            group.bench_function(BenchmarkId::new(label, "websocket-sans-io"), |b| {
+                b.iter(|| sans_io_encode(client, black_box(&src), &mut out_vec, frames))
+            });
+            group.bench_function(BenchmarkId::new(label, "embedded-websocket"), |b| {
                 b.iter(|| {
-                    fastwebsockets_encode(client, black_box(&mut scratch), &mut out_vec, frames)
+                    if client {
+                        embedded_encode(&mut client_ws, black_box(&src), &mut out_vec, frames)
+                    } else {
+                        embedded_encode(&mut server, black_box(&src), &mut out_vec, frames)
+                    }
                 })
             });
-
-            let n = sans_io_encode(client, &payload, &mut out, 1);
-            check_encoded("websocket-sans-io", client, &out[..n], &payload);
-            group.bench_function(BenchmarkId::new(label, "websocket-sans-io"), |b| {
-                b.iter(|| sans_io_encode(client, black_box(&payload), &mut out, frames))
-            });
-
-            if client {
-                let mut ws = embedded_websocket::WebSocketClient::new_client(Rng(7));
-                ws.state = embedded_websocket::WebSocketState::Open;
-                let n = embedded_encode(&mut ws, &payload, &mut out, 1);
-                check_encoded("embedded-websocket", client, &out[..n], &payload);
-                group.bench_function(BenchmarkId::new(label, "embedded-websocket"), |b| {
-                    b.iter(|| embedded_encode(&mut ws, black_box(&payload), &mut out, frames))
-                });
-            } else {
-                let mut ws = embedded_websocket::WebSocketServer::new_server();
-                ws.state = embedded_websocket::WebSocketState::Open;
-                let n = embedded_encode(&mut ws, &payload, &mut out, 1);
-                check_encoded("embedded-websocket", client, &out[..n], &payload);
-                group.bench_function(BenchmarkId::new(label, "embedded-websocket"), |b| {
-                    b.iter(|| embedded_encode(&mut ws, black_box(&payload), &mut out, frames))
-                });
-            }
             group.finish();
         }
     }
