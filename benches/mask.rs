@@ -8,11 +8,12 @@
 //! Run: `cargo bench --bench mask -- --warm-up-time 1 --measurement-time 2`. Results and the
 //! method are in docs/performance.md.
 
+mod common;
+
 use std::hint::black_box;
 
+use common::{Placed, KEY};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 const SIZES: [(usize, &str); 5] = [
     (16, "16B"),
@@ -21,34 +22,6 @@ const SIZES: [(usize, &str); 5] = [
     (64 * 1024, "64KiB"),
     (1024 * 1024, "1MiB"),
 ];
-
-/// A heap buffer with a window of `len` bytes that starts `offset` bytes past a 64-byte
-/// boundary (found from the address, so no `unsafe` is needed).
-struct Placed {
-    storage: Vec<u8>,
-    start: usize,
-    len: usize,
-}
-
-impl Placed {
-    fn new(len: usize, offset: usize) -> Placed {
-        let mut storage = vec![0u8; len + 128];
-        let addr = storage.as_ptr() as usize;
-        let start = (64 - addr % 64) % 64 + offset;
-        for (i, b) in storage[start..start + len].iter_mut().enumerate() {
-            *b = (i * 131 + 17) as u8;
-        }
-        Placed {
-            storage,
-            start,
-            len,
-        }
-    }
-
-    fn get(&mut self) -> &mut [u8] {
-        &mut self.storage[self.start..self.start + self.len]
-    }
-}
 
 fn reference(buf: &mut [u8], key: [u8; 4]) {
     for (i, b) in buf.iter_mut().enumerate() {
