@@ -1,5 +1,5 @@
 use super::Header;
-use crate::mask::apply_mask;
+use crate::mask::copy_masked;
 use crate::BufferTooSmall;
 
 /// Writes a whole frame, header then payload, into the start of `out`, masking the copied
@@ -7,7 +7,7 @@ use crate::BufferTooSmall;
 /// is taken from `payload`. `out` is untouched on error.
 ///
 /// For a payload that is already in a buffer the caller owns, [`Header::to_bytes`] plus
-/// [`apply_mask`] in place (client) or nothing at all (server) avoids the copy.
+/// [`apply_mask`](crate::mask::apply_mask) in place (client) or nothing at all (server) avoids the copy.
 ///
 /// ```
 /// use wscore::frame::{encode_frame, Header, Opcode};
@@ -18,23 +18,24 @@ use crate::BufferTooSmall;
 /// // RFC 6455 5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
 /// ```
-#[inline]
+#[inline(always)]
 pub fn encode_frame(
     mut header: Header,
     payload: &[u8],
     out: &mut [u8],
 ) -> Result<usize, BufferTooSmall> {
     header.payload_len = payload.len() as u64;
-    let head = header.to_bytes();
-    let total = head.len() + payload.len();
+    let head_len = header.encoded_len();
+    let total = head_len + payload.len();
     let Some(dst) = out.get_mut(..total) else {
         return Err(BufferTooSmall { needed: total });
     };
-    let (dst_head, dst_payload) = dst.split_at_mut(head.len());
-    dst_head.copy_from_slice(&head);
-    dst_payload.copy_from_slice(payload);
-    if let Some(key) = header.mask {
-        apply_mask(dst_payload, key, 0);
+    let (dst_head, dst_payload) = dst.split_at_mut(head_len);
+    header.encode(dst_head)?;
+    match header.mask {
+        // Copy and mask in one pass.
+        Some(key) => copy_masked(dst_payload, payload, key),
+        None => dst_payload.copy_from_slice(payload),
     }
     Ok(total)
 }

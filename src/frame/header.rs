@@ -69,7 +69,7 @@ impl Header {
 
     /// How many bytes [`encode`](Self::encode) writes: 2, 4 or 10, plus 4 with a mask. The
     /// length is always written in its minimal form.
-    #[inline]
+    #[inline(always)]
     pub const fn encoded_len(&self) -> usize {
         let len = match self.payload_len {
             0..=125 => 2,
@@ -147,16 +147,40 @@ impl Header {
 
     /// Writes the header into the start of `out` and returns its length (at most
     /// [`MAX_HEADER_LEN`]). `out` is untouched on error.
-    #[inline]
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        let encoded = self.to_bytes();
-        let Some(dst) = out.get_mut(..encoded.len()) else {
-            return Err(BufferTooSmall {
-                needed: encoded.len(),
-            });
+        // Written field by field with fixed-size stores rather than built in a temporary and
+        // copied: the copy of a 2..14-byte header is a call to `memcpy`, which costs more than
+        // the whole header on small frames.
+        let len = self.encoded_len();
+        let Some(dst) = out.get_mut(..len) else {
+            return Err(BufferTooSmall { needed: len });
         };
-        dst.copy_from_slice(&encoded);
-        Ok(encoded.len())
+        dst[0] = (if self.fin { FIN } else { 0 })
+            | (self.rsv & (RSV1 | RSV2 | RSV3))
+            | self.opcode.as_u8();
+        let mask_bit = if self.mask.is_some() { MASK_BIT } else { 0 };
+        let n = self.payload_len;
+        let at = match n {
+            0..=125 => {
+                dst[1] = mask_bit | n as u8;
+                2
+            }
+            126..=0xffff => {
+                dst[1] = mask_bit | 126;
+                dst[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+                4
+            }
+            _ => {
+                dst[1] = mask_bit | 127;
+                dst[2..10].copy_from_slice(&n.to_be_bytes());
+                10
+            }
+        };
+        if let Some(key) = self.mask {
+            dst[at..at + 4].copy_from_slice(&key);
+        }
+        Ok(len)
     }
 
     /// The encoded header as a small inline value, e.g. for a vectored write of header and
@@ -318,6 +342,36 @@ mod tests {
         let mut big = [0u8; 14];
         assert_eq!(h.encode(&mut big), Ok(8));
         assert_eq!(&big[..8], &[0x81, 0xfe, 0x01, 0x2c, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn encode_writes_exactly_to_bytes() {
+        // `encode` writes the fields directly; `to_bytes` builds them in a const array. They
+        // must agree byte for byte, and `encode` must not touch `out` past the header.
+        let lens = [0u64, 1, 125, 126, 127, 0xffff, 0x1_0000, u64::MAX >> 1];
+        for len in lens {
+            for mask in [None, Some([0xde, 0xad, 0xbe, 0xef])] {
+                for (opcode, fin, rsv) in [
+                    (Opcode::Binary, true, 0),
+                    (Opcode::Text, false, RSV1),
+                    (Opcode::Continuation, true, RSV2 | RSV3),
+                    (Opcode::Ping, true, 0),
+                ] {
+                    let h = Header {
+                        fin,
+                        rsv,
+                        opcode,
+                        mask,
+                        payload_len: len,
+                    };
+                    let expected = h.to_bytes();
+                    let mut out = [0x55u8; MAX_HEADER_LEN + 2];
+                    assert_eq!(h.encode(&mut out), Ok(expected.len()));
+                    assert_eq!(&out[..expected.len()], &*expected);
+                    assert!(out[expected.len()..].iter().all(|&b| b == 0x55));
+                }
+            }
+        }
     }
 
     #[test]
