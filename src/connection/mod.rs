@@ -565,7 +565,7 @@ impl Connection {
     /// Queues the next piece of a streamed message as one or more non-final frames. Text may
     /// be split anywhere, even inside a code point. An empty piece queues nothing.
     pub fn send_fragment(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started) = self.check_fragment(payload)?;
+        let (kind, started) = self.check_fragment(payload, false)?;
         if payload.is_empty() {
             return Ok(());
         }
@@ -584,10 +584,7 @@ impl Connection {
 
     /// Queues the last piece (possibly empty) of a streamed message, with FIN set.
     pub fn finish_message(&mut self, payload: &[u8]) -> Result<(), SendError> {
-        let (kind, started) = self.check_fragment(payload)?;
-        if kind == DataKind::Text && !self.outgoing_utf8.is_boundary() {
-            return Err(SendError::InvalidUtf8);
-        }
+        let (kind, started) = self.check_fragment(payload, true)?;
         self.queue_data(
             if started {
                 Opcode::Continuation
@@ -601,7 +598,13 @@ impl Connection {
         Ok(())
     }
 
-    fn check_fragment(&mut self, payload: &[u8]) -> Result<(DataKind, bool), SendError> {
+    /// Checks a piece of the streamed message and, only when it is accepted, records it in
+    /// the message's UTF-8 state (a refused piece is never queued).
+    fn check_fragment(
+        &mut self,
+        payload: &[u8],
+        finish: bool,
+    ) -> Result<(DataKind, bool), SendError> {
         self.check_data_send()?;
         let Some((kind, started)) = self.outgoing else {
             return Err(SendError::NoMessageInProgress);
@@ -611,6 +614,9 @@ impl Connection {
             validator
                 .feed(payload)
                 .map_err(|_| SendError::InvalidUtf8)?;
+            if finish && !validator.is_boundary() {
+                return Err(SendError::InvalidUtf8);
+            }
             self.outgoing_utf8 = validator;
         }
         Ok((kind, started))

@@ -745,7 +745,11 @@ impl Fuzz {
         let code = CloseCode::new(CLOSE_CODES[usize::from(input.or0() % 8)]);
         let reason_len = usize::from(input.or0() % 128);
         let reason: String = TEXT.chars().cycle().take(reason_len).collect();
-        let reason = &reason[..reason.len().min(usize::from(input.or0()))];
+        let mut cut = reason.len().min(usize::from(input.or0()));
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let reason = &reason[..cut];
         let expected = self.can_send().and_then(|()| {
             if !code.is_valid_on_wire() {
                 Err(SendError::InvalidClose(CloseEncodeError::InvalidCode(code)))
