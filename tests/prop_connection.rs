@@ -8,7 +8,8 @@ mod harness;
 use core::time::Duration;
 
 use harness::{drain, feed, frames, merged, seeded_entropy, Seen};
-use wscore::frame::Opcode;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use wscore::{Config, Connection, DataKind, Role, SendError};
 
 // ---------------------------------------------------------------------------------------
@@ -48,4 +49,394 @@ fn refused_finish_message_leaves_the_utf8_state_alone() {
             last: true
         }]
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Strategies and helpers
+// ---------------------------------------------------------------------------------------
+
+/// Code points of every UTF-8 length, for text that splits inside characters.
+const CHARS: [char; 8] = [
+    'a',
+    'z',
+    ' ',
+    '\u{e9}',
+    '\u{7ff}',
+    '\u{20ac}',
+    '\u{1f600}',
+    '\u{10ffff}',
+];
+
+/// A cheap deterministic byte generator (so large payloads cost nothing to shrink).
+fn bytes_from(seed: u64, len: usize) -> Vec<u8> {
+    let mut fill = seeded_entropy(seed);
+    let mut out = vec![0u8; len];
+    fill(&mut out);
+    out
+}
+
+/// Valid UTF-8 text of about `len` bytes (at most 3 more), mixing 1- to 4-byte code points.
+fn text_from(seed: u64, len: usize) -> String {
+    let mut fill = seeded_entropy(seed);
+    let mut out = String::with_capacity(len + 4);
+    let mut pick = [0u8; 1];
+    while out.len() < len {
+        fill(&mut pick);
+        out.push(CHARS[usize::from(pick[0]) % CHARS.len()]);
+    }
+    out
+}
+
+fn message_len() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        6 => 0usize..200,
+        3 => 200usize..5000,
+        1 => 60_000usize..70_000,
+    ]
+}
+
+fn control_payload() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        1 => Just(Vec::new()),
+        4 => prop::collection::vec(any::<u8>(), 0..=125),
+    ]
+}
+
+/// One thing the sending application does.
+#[derive(Clone, Debug)]
+enum Op {
+    /// A whole message; `api` picks between `send`, `send_text`/`send_binary`.
+    Whole {
+        text: bool,
+        len: usize,
+        seed: u64,
+        api: bool,
+    },
+    /// A streamed message: `cuts` are the `send_fragment` piece sizes (the rest goes to
+    /// `finish_message`); a ping may go out after piece `ping.0`.
+    Stream {
+        text: bool,
+        len: usize,
+        seed: u64,
+        cuts: Vec<usize>,
+        ping: Option<(usize, Vec<u8>)>,
+    },
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (any::<bool>(), message_len(), any::<u64>(), any::<bool>())
+            .prop_map(|(text, len, seed, api)| Op::Whole { text, len, seed, api }),
+        3 => (
+            any::<bool>(),
+            message_len(),
+            any::<u64>(),
+            prop::collection::vec(prop_oneof![0usize..8, 8usize..3000], 0..8),
+            prop::option::of((0usize..8, control_payload())),
+        )
+            .prop_map(|(text, len, seed, cuts, ping)| Op::Stream { text, len, seed, cuts, ping }),
+        1 => control_payload().prop_map(Op::Ping),
+        1 => control_payload().prop_map(Op::Pong),
+    ]
+}
+
+/// How the sender's output is taken: `poll_transmit` with these buffer sizes, or
+/// `transmit` + `advance_transmit` writing these fractions (n/255) of each piece.
+#[derive(Clone, Debug)]
+enum Pump {
+    Poll(Vec<usize>),
+    Transmit(Vec<u8>),
+}
+
+fn pump() -> impl Strategy<Value = Pump> {
+    prop_oneof![
+        prop::collection::vec(prop_oneof![1usize..16, 16usize..5000], 1..6).prop_map(Pump::Poll),
+        prop::collection::vec(any::<u8>(), 1..6).prop_map(Pump::Transmit),
+    ]
+}
+
+/// Transport piece sizes, cycled: many tiny pieces, some large.
+fn splits() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(
+        prop_oneof![3 => 1usize..=8, 2 => 9usize..=300, 1 => 301usize..=20_000],
+        1..8,
+    )
+}
+
+/// Takes up to `budget` bytes (at least the rest of the current frame piece it started)
+/// from `conn` the way `pump` says.
+fn take_output(conn: &mut Connection, pump: &Pump, turn: &mut usize, budget: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stalls = 0;
+    while out.len() < budget {
+        *turn += 1;
+        match pump {
+            Pump::Poll(sizes) => {
+                let size = sizes[*turn % sizes.len()].min(budget - out.len());
+                let mut buf = vec![0u8; size];
+                let n = conn.poll_transmit(&mut buf);
+                assert!(n <= size);
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            Pump::Transmit(fractions) => {
+                let Some(t) = conn.transmit() else { break };
+                assert!(!t.is_empty());
+                let piece = [t.header, t.payload].concat();
+                let mut n = piece.len() * usize::from(fractions[*turn % fractions.len()]) / 255;
+                if n == 0 {
+                    // A write that made no progress: allowed, but not for ever.
+                    stalls += 1;
+                    if stalls <= 2 {
+                        conn.advance_transmit(0);
+                        continue;
+                    }
+                    n = 1;
+                }
+                stalls = 0;
+                let n = n.min(budget - out.len());
+                conn.advance_transmit(n);
+                out.extend_from_slice(&piece[..n]);
+            }
+        }
+    }
+    out
+}
+
+/// A sender, a receiver and the link between them.
+struct Link {
+    sender: Connection,
+    receiver: Connection,
+    now: Duration,
+    pump: Pump,
+    turn: usize,
+    splits: Vec<usize>,
+    split_turn: usize,
+    /// Everything the sender wrote, for inspection.
+    wire: Vec<u8>,
+    receiver_seen: Vec<Seen>,
+    sender_seen: Vec<Seen>,
+}
+
+impl Link {
+    /// Moves up to `budget` bytes from the sender to the receiver in random pieces, and
+    /// everything the receiver answers (its automatic pongs) back to the sender.
+    fn carry(&mut self, budget: usize) {
+        let mut bytes = take_output(&mut self.sender, &self.pump, &mut self.turn, budget);
+        self.wire.extend_from_slice(&bytes);
+        let mut rest = &mut bytes[..];
+        while !rest.is_empty() {
+            self.split_turn += 1;
+            let size = self.splits[self.split_turn % self.splits.len()].min(rest.len());
+            let (piece, tail) = rest.split_at_mut(size);
+            feed(&mut self.receiver, self.now, piece, &mut self.receiver_seen)
+                .expect("the receiver accepts what the sender wrote");
+            let mut back = drain(&mut self.receiver);
+            feed(&mut self.sender, self.now, &mut back, &mut self.sender_seen)
+                .expect("the sender accepts the automatic pongs");
+            rest = tail;
+        }
+    }
+}
+
+/// What the sender's application asked for, in order.
+#[derive(Default)]
+struct Expected {
+    messages: Vec<(bool, Vec<u8>)>,
+    pings: Vec<Vec<u8>>,
+    pongs: Vec<Vec<u8>>,
+    /// Data frames the messages must be cut into.
+    data_frames: usize,
+}
+
+fn frames_for(len: usize, max: usize) -> usize {
+    len.div_ceil(max.max(1)).max(1)
+}
+
+/// Runs `op` on the sender and records what the receiver must see.
+fn apply(sender: &mut Connection, op: &Op, max_frame: usize, expected: &mut Expected) {
+    match op {
+        Op::Whole {
+            text,
+            len,
+            seed,
+            api,
+        } => {
+            let payload = if *text {
+                let s = text_from(*seed, *len);
+                if *api {
+                    sender.send_text(&s).unwrap();
+                } else {
+                    sender.send(DataKind::Text, s.as_bytes()).unwrap();
+                }
+                s.into_bytes()
+            } else {
+                let b = bytes_from(*seed, *len);
+                if *api {
+                    sender.send_binary(&b).unwrap();
+                } else {
+                    sender.send(DataKind::Binary, &b).unwrap();
+                }
+                b
+            };
+            expected.data_frames += frames_for(payload.len(), max_frame);
+            expected.messages.push((*text, payload));
+        }
+        Op::Stream {
+            text,
+            len,
+            seed,
+            cuts,
+            ping,
+        } => {
+            let payload = if *text {
+                text_from(*seed, *len).into_bytes()
+            } else {
+                bytes_from(*seed, *len)
+            };
+            let kind = if *text {
+                DataKind::Text
+            } else {
+                DataKind::Binary
+            };
+            sender.begin_message(kind).unwrap();
+            let mut at = 0;
+            for (i, cut) in cuts.iter().enumerate() {
+                let end = (at + cut).min(payload.len());
+                // Text pieces may end inside a code point.
+                sender.send_fragment(&payload[at..end]).unwrap();
+                if end > at {
+                    expected.data_frames += frames_for(end - at, max_frame);
+                }
+                at = end;
+                if let Some((after, p)) = ping {
+                    if *after == i {
+                        sender.ping(p).unwrap();
+                        expected.pings.push(p.clone());
+                    }
+                }
+            }
+            sender.finish_message(&payload[at..]).unwrap();
+            expected.data_frames += frames_for(payload.len() - at, max_frame);
+            expected.messages.push((*text, payload));
+        }
+        Op::Ping(p) => {
+            sender.ping(p).unwrap();
+            expected.pings.push(p.clone());
+        }
+        Op::Pong(p) => {
+            sender.pong(p).unwrap();
+            expected.pongs.push(p.clone());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// What the receiver reports equals what the sender sent
+// ---------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn messages_arrive_as_sent_over_any_transport(
+        client_sends in any::<bool>(),
+        ops in prop::collection::vec(op(), 1..10),
+        max_send in prop_oneof![
+            2 => 1usize..=16,
+            3 => 17usize..=4096,
+            1 => Just(Config::default().max_send_frame_payload),
+        ],
+        pump in pump(),
+        splits in splits(),
+        budgets in prop::collection::vec(prop_oneof![0usize..100, 100usize..100_000], 1..5),
+        seed in any::<u64>(),
+    ) {
+        let now = Duration::from_secs(5);
+        let mut config = Config::default();
+        config.max_send_frame_payload = max_send;
+        let client = Connection::client(config.clone(), seeded_entropy(seed), now);
+        let server = Connection::server(config, now);
+        let (sender, receiver, sender_role) = if client_sends {
+            (client, server, Role::Client)
+        } else {
+            (server, client, Role::Server)
+        };
+        let mut link = Link {
+            sender,
+            receiver,
+            now,
+            pump,
+            turn: 0,
+            splits,
+            split_turn: 0,
+            wire: Vec::new(),
+            receiver_seen: Vec::new(),
+            sender_seen: Vec::new(),
+        };
+        let mut expected = Expected::default();
+        for (i, op) in ops.iter().enumerate() {
+            apply(&mut link.sender, op, max_send, &mut expected);
+            // Transmit part of the queue now and then, so sends and writes interleave.
+            link.carry(budgets[i % budgets.len()]);
+        }
+        link.carry(usize::MAX);
+        prop_assert!(!link.sender.has_pending_output());
+        prop_assert_eq!(link.sender.queued_bytes(), 0);
+
+        // The receiver saw exactly the messages, in order, and the control frames, in order.
+        let seen = merged(&link.receiver_seen);
+        let mut messages = Vec::new();
+        let mut pings = Vec::new();
+        let mut pongs = Vec::new();
+        for s in seen {
+            match s {
+                Seen::Data { text, payload, .. } => messages.push((text, payload)),
+                Seen::Ping(p) => pings.push(p),
+                Seen::Pong(p) => pongs.push(p),
+                Seen::Close(..) => prop_assert!(false, "unexpected Close"),
+            }
+        }
+        prop_assert!(messages == expected.messages, "messages differ");
+        prop_assert_eq!(&pings, &expected.pings);
+        prop_assert_eq!(&pongs, &expected.pongs);
+
+        // Automatic pongs came back to the pinger: each answers one of its pings, in order
+        // (an unanswered ping may be superseded by a later one), and the last ping is
+        // always answered.
+        let mut answered = expected.pings.iter();
+        for s in &link.sender_seen {
+            let Seen::Pong(p) = s else {
+                return Err(TestCaseError::fail(format!("sender saw {s:?}")));
+            };
+            prop_assert!(answered.any(|ping| ping == p), "pong {:?} answers no ping", p);
+        }
+        if let Some(last) = expected.pings.last() {
+            prop_assert_eq!(link.sender_seen.last(), Some(&Seen::Pong(last.clone())));
+        }
+
+        // On the wire: client frames masked with a non-zero key, server frames never;
+        // messages cut into frames of at most `max_send_frame_payload`.
+        let on_wire = frames(sender_role.peer(), &link.wire);
+        let mut data_frames = 0;
+        for (header, payload) in &on_wire {
+            match sender_role {
+                Role::Client => prop_assert!(header.mask.is_some_and(|k| k != [0; 4])),
+                Role::Server => prop_assert!(header.mask.is_none()),
+            }
+            if !header.opcode.is_control() {
+                data_frames += 1;
+                prop_assert!(payload.len() <= max_send);
+            }
+        }
+        prop_assert_eq!(data_frames, expected.data_frames);
+        prop_assert_eq!(
+            on_wire.len() - data_frames,
+            expected.pings.len() + expected.pongs.len()
+        );
+    }
 }

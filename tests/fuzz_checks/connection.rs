@@ -599,9 +599,16 @@ impl Fuzz {
         Ok(())
     }
 
+    /// A send length from the input, capped at 300 frames so that tiny frame sizes stay fast.
+    fn send_len(&self, input: &mut Bytes<'_>) -> usize {
+        input
+            .len()
+            .min(self.config.max_send_frame_payload.saturating_mul(300))
+    }
+
     fn send_whole(&mut self, input: &mut Bytes<'_>) {
         let flags = input.or0();
-        let len = input.len();
+        let len = self.send_len(input);
         let text = flags & 2 != 0;
         let (kind, payload) = if text && flags & 1 == 0 {
             let s: String = TEXT.chars().cycle().take(len).collect();
@@ -663,7 +670,7 @@ impl Fuzz {
 
     fn fragment(&mut self, finish: bool, input: &mut Bytes<'_>) {
         let flags = input.or0();
-        let len = input.len();
+        let len = self.send_len(input);
         let payload = match self.streaming {
             Some((DataKind::Text, ..)) if flags & 1 == 0 => text_bytes(&mut self.text_at, len),
             _ => input.payload(flags, len),
