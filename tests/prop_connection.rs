@@ -10,7 +10,8 @@ use core::time::Duration;
 use harness::{drain, feed, frames, merged, seeded_entropy, Seen};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use wscore::{Config, Connection, DataKind, Role, SendError};
+use wscore::frame::Opcode;
+use wscore::{Config, Connection, DataKind, Event, MessageAssembler, Role, SendError, State};
 
 // ---------------------------------------------------------------------------------------
 // Regressions found by the `connection` fuzz target
@@ -438,5 +439,267 @@ proptest! {
             on_wire.len() - data_frames,
             expected.pings.len() + expected.pongs.len()
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Garbage in: no panic, sticky errors, one Close last, bounded memory
+// ---------------------------------------------------------------------------------------
+
+fn small_limits() -> Config {
+    let mut config = Config::default();
+    config.max_message_size = 1000;
+    config.max_frame_payload = 500;
+    config.max_fragments = 8;
+    config.max_queued_bytes = 4096;
+    config.max_send_frame_payload = 300;
+    config
+}
+
+/// One frame as the connection under test would receive it: `b0` is the first byte as is
+/// (FIN, RSV, opcode), masked when the receiver is a server.
+fn encode_for(receiver: Role, b0: u8, payload: &[u8], key: [u8; 4]) -> Vec<u8> {
+    let mask = receiver == Role::Server;
+    let bit = if mask { 0x80 } else { 0 };
+    let mut out = vec![b0];
+    match payload.len() {
+        n @ 0..=125 => out.push(bit | n as u8),
+        n @ 126..=0xffff => {
+            out.push(bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    if mask {
+        out.extend_from_slice(&key);
+    }
+    out.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if mask { b ^ key[i % 4] } else { *b }),
+    );
+    out
+}
+
+/// Frames as `(first byte, payload)`: a whole message cut into fragments (text cut at any
+/// byte), a ping or pong, a Close (with codes valid or not), or one arbitrary frame.
+fn frame_group() -> impl Strategy<Value = Vec<(u8, Vec<u8>)>> {
+    let message = (
+        any::<bool>(),
+        prop_oneof![3 => 0usize..400, 1 => 400usize..1200],
+        any::<u64>(),
+        prop::collection::vec(0usize..300, 0..10),
+    )
+        .prop_map(|(text, len, seed, cuts)| {
+            let payload = if text {
+                text_from(seed, len).into_bytes()
+            } else {
+                bytes_from(seed, len)
+            };
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for cut in cuts {
+                let end = (at + cut).min(payload.len());
+                pieces.push(payload[at..end].to_vec());
+                at = end;
+            }
+            pieces.push(payload[at..].to_vec());
+            let last = pieces.len() - 1;
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(|(i, piece)| {
+                    let opcode = match (i, text) {
+                        (0, true) => 0x1,
+                        (0, false) => 0x2,
+                        _ => 0x0,
+                    };
+                    let fin = if i == last { 0x80 } else { 0 };
+                    (fin | opcode, piece)
+                })
+                .collect::<Vec<_>>()
+        });
+    let control = (
+        prop::sample::select(vec![0x89u8, 0x8a]),
+        prop::collection::vec(any::<u8>(), 0..=125),
+    )
+        .prop_map(|(b0, payload)| vec![(b0, payload)]);
+    let close = (
+        prop::sample::select(vec![
+            1000u16, 1001, 1005, 1006, 1011, 2000, 3000, 4999, 5000,
+        ]),
+        "[a-z\u{e9}]{0,10}",
+        any::<bool>(),
+    )
+        .prop_map(|(code, reason, empty)| {
+            let payload = if empty {
+                Vec::new()
+            } else {
+                [&code.to_be_bytes()[..], reason.as_bytes()].concat()
+            };
+            vec![(0x88, payload)]
+        });
+    let odd = (any::<u8>(), prop::collection::vec(any::<u8>(), 0..200))
+        .prop_map(|(b0, payload)| vec![(b0, payload)]);
+    prop_oneof![6 => message, 3 => control, 1 => close, 1 => odd]
+}
+
+/// A byte stream to feed: random bytes, or valid-looking frames with a few bytes flipped.
+fn hostile_input(receiver: Role) -> impl Strategy<Value = Vec<u8>> {
+    let flips = prop_oneof![
+        Just(Vec::new()),
+        prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..4),
+    ];
+    prop_oneof![
+        1 => prop::collection::vec(any::<u8>(), 0..3000),
+        3 => (prop::collection::vec(frame_group(), 1..8), any::<[u8; 4]>(), flips).prop_map(
+            move |(groups, key, flips)| {
+                let mut wire: Vec<u8> = groups
+                    .iter()
+                    .flatten()
+                    .flat_map(|(b0, payload)| encode_for(receiver, *b0, payload, key))
+                    .collect();
+                if !wire.is_empty() {
+                    for (at, xor) in flips {
+                        let i = at.index(wire.len());
+                        wire[i] ^= xor;
+                    }
+                }
+                wire
+            }
+        ),
+    ]
+}
+
+/// Feeds `input` to a fresh connection with small limits, in pieces, optionally echoing every
+/// whole message back and draining only now and then, and checks every rule on the way.
+fn survive(role: Role, input: &mut [u8], splits: &[usize], echo: bool, drain_every: usize) {
+    let config = small_limits();
+    let now = Duration::from_secs(1);
+    let mut conn = match role {
+        Role::Client => Connection::client(config.clone(), seeded_entropy(9), now),
+        Role::Server => Connection::server(config.clone(), now),
+    };
+    let mut assembler = MessageAssembler::new();
+    let mut sticky = None;
+    let mut peer_close = None;
+    let mut largest_echo = 0;
+    let mut wire = Vec::new();
+    let mut rest_of_input = input;
+    let mut turn = 0;
+    while !rest_of_input.is_empty() {
+        let size = splits[turn % splits.len()].min(rest_of_input.len());
+        turn += 1;
+        let (piece, tail) = rest_of_input.split_at_mut(size);
+        rest_of_input = tail;
+        let mut input = piece;
+        loop {
+            match conn.receive(now, input) {
+                Ok(None) => break,
+                Ok(Some((event, rest))) => {
+                    assert_eq!(sticky, None, "an event after an error");
+                    assert_eq!(peer_close, None, "an event after the peer's Close");
+                    match event {
+                        Event::Data(data) => {
+                            let message = assembler.push(data).expect("only valid text");
+                            if let (Some(message), true) = (message, echo) {
+                                let len = message.as_bytes().len();
+                                if conn.send(message.kind(), message.as_bytes()).is_ok() {
+                                    largest_echo = largest_echo.max(len);
+                                }
+                            }
+                            assert!(assembler.pending_len() as u64 <= config.max_message_size);
+                        }
+                        Event::Close(close) => peer_close = Some(close.code.as_u16()),
+                        Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
+                    }
+                    if peer_close.is_some() {
+                        assert_eq!(conn.state(), State::Closed);
+                    }
+                    input = rest;
+                }
+                Err(e) => {
+                    if let Some(first) = sticky {
+                        assert_eq!(e, first, "the error changed");
+                    }
+                    sticky = Some(e);
+                    assert_eq!(conn.state(), State::Closed);
+                    assert_eq!(conn.error(), Some(e));
+                    break;
+                }
+            }
+        }
+        assert!(
+            conn.queued_bytes() <= config.max_queued_bytes + largest_echo,
+            "the send queue outgrew its cap"
+        );
+        if turn % drain_every == 0 {
+            wire.extend_from_slice(&drain(&mut conn));
+        }
+    }
+    wire.extend_from_slice(&drain(&mut conn));
+    if let Some(e) = sticky {
+        assert_eq!(conn.receive(now, &mut []).unwrap_err(), e);
+        assert_eq!(
+            conn.receive(now, &mut [0x81, 0x80, 0, 0, 0, 0])
+                .unwrap_err(),
+            e
+        );
+        assert_eq!(conn.send_binary(b"x"), Err(SendError::Failed(e)));
+    }
+
+    // The output: well-formed frames for the role, at most one Close, and only last.
+    let sent = frames(role.peer(), &wire);
+    for (header, _) in &sent {
+        assert_eq!(header.mask.is_some(), role == Role::Client);
+    }
+    let closes: Vec<usize> = sent
+        .iter()
+        .enumerate()
+        .filter(|(_, (h, _))| h.opcode == Opcode::Close)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(closes.len() <= 1, "more than one Close sent");
+    let close_code = closes.first().map(|&i| {
+        assert_eq!(i, sent.len() - 1, "a frame after the Close");
+        let payload = &sent[i].1;
+        u16::from_be_bytes([payload[0], payload[1]])
+    });
+    match (sticky, peer_close) {
+        (Some(e), _) => assert_eq!(close_code, Some(e.close_code().as_u16())),
+        (None, Some(1005)) => assert_eq!(close_code, Some(1000)),
+        (None, Some(code)) => assert_eq!(close_code, Some(code)),
+        (None, None) => {
+            assert_eq!(close_code, None);
+            assert_eq!(conn.state(), State::Open);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn hostile_input_to_a_server_is_survived(
+        mut input in hostile_input(Role::Server),
+        splits in splits(),
+        echo in any::<bool>(),
+        drain_every in 1usize..6,
+    ) {
+        survive(Role::Server, &mut input, &splits, echo, drain_every);
+    }
+
+    #[test]
+    fn hostile_input_to_a_client_is_survived(
+        mut input in hostile_input(Role::Client),
+        splits in splits(),
+        echo in any::<bool>(),
+        drain_every in 1usize..6,
+    ) {
+        survive(Role::Client, &mut input, &splits, echo, drain_every);
     }
 }
