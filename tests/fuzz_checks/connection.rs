@@ -323,7 +323,8 @@ struct Fuzz {
     largest_send: usize,
 
     // What the connection received.
-    incoming: Option<(DataKind, Vec<u8>)>,
+    /// A message being received: its kind, bytes and incomplete UTF-8 tail.
+    incoming: Option<(DataKind, Vec<u8>, Vec<u8>)>,
     assembler: MessageAssembler,
 }
 
@@ -515,23 +516,20 @@ impl Fuzz {
         );
         assert!(!self.app_closed && !self.peer_closed);
         match (&mut self.incoming, first) {
-            (None, true) => self.incoming = Some((kind, Vec::new())),
+            (None, true) => self.incoming = Some((kind, Vec::new(), Vec::new())),
             (Some(_), true) => panic!("a message started inside another"),
             (None, false) => panic!("a message piece without a start"),
-            (Some((k, _)), false) => assert_eq!(*k, kind, "kind changed inside a message"),
+            (Some((k, ..)), false) => assert_eq!(*k, kind, "kind changed inside a message"),
         }
-        let (_, bytes) = self.incoming.as_mut().expect("message in progress");
+        let (_, bytes, tail) = self.incoming.as_mut().expect("message in progress");
         bytes.extend_from_slice(payload);
         assert!(
             bytes.len() as u64 <= self.config.max_message_size,
             "a received message grew past max_message_size"
         );
         if kind == DataKind::Text {
-            let valid = match core::str::from_utf8(bytes) {
-                Ok(_) => true,
-                Err(e) => !last && e.error_len().is_none(),
-            };
-            assert!(valid, "invalid UTF-8 delivered as text");
+            *tail = utf8_prefix(tail, payload).expect("invalid UTF-8 delivered as text");
+            assert!(!last || tail.is_empty(), "text ended inside a code point");
         }
         let assembled = self
             .assembler
@@ -545,7 +543,7 @@ impl Fuzz {
             .map(|m: Message<'_>| m.as_bytes().to_vec());
         assert!(self.assembler.pending_len() as u64 <= self.config.max_message_size);
         if last {
-            let (_, bytes) = self.incoming.take().expect("message in progress");
+            let (_, bytes, _) = self.incoming.take().expect("message in progress");
             assert_eq!(assembled.as_deref(), Some(&bytes[..]));
         } else {
             assert_eq!(assembled, None);
