@@ -52,6 +52,35 @@ fn refused_finish_message_leaves_the_utf8_state_alone() {
     );
 }
 
+/// After `close()` the state is `Closing` and received data is discarded: that includes the
+/// rest of a data frame whose header arrived before the Close was queued.
+#[test]
+fn no_data_is_delivered_after_close_even_mid_frame() {
+    let now = Duration::ZERO;
+    let mut client = Connection::client(Config::default(), seeded_entropy(4), now);
+    let mut wire = harness::server_frame(0x81, b"hello");
+    let (head, tail) = wire.split_at_mut(4); // the header and "he"
+    let mut seen = Vec::new();
+    feed(&mut client, now, head, &mut seen).unwrap();
+    assert_eq!(seen.len(), 1, "the first piece is delivered while open");
+    client
+        .close(now, wscore::frame::CloseCode::NORMAL, "")
+        .unwrap();
+    assert_eq!(client.state(), State::Closing);
+    feed(&mut client, now, tail, &mut seen).unwrap();
+    assert_eq!(seen.len(), 1, "data delivered after close(): {seen:?}");
+    // The peer's Close still completes the handshake.
+    feed(
+        &mut client,
+        now,
+        &mut harness::server_frame(0x88, &[0x03, 0xe8]),
+        &mut seen,
+    )
+    .unwrap();
+    assert_eq!(client.state(), State::Closed);
+    assert_eq!(seen.last(), Some(&Seen::Close(1000, String::new())));
+}
+
 // ---------------------------------------------------------------------------------------
 // Strategies and helpers
 // ---------------------------------------------------------------------------------------

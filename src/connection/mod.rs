@@ -390,7 +390,9 @@ impl Connection {
                 Ok(Step::Nothing)
             };
         }
-        if self.discard_frame {
+        // Also the rest of a frame that was under way when our Close was queued: nothing
+        // is delivered once the state is `Closing`.
+        if self.discard_frame || self.close_queued {
             return Ok(Step::Nothing);
         }
         let Some(kind) = self.incoming else {

@@ -799,7 +799,11 @@ impl Fuzz {
         let state = self.conn.state();
         let finished = self.conn.is_finished();
         self.conn.handle_timeout(self.now);
-        if due.is_none_or(|d| self.now < d) {
+        let early = match due {
+            Some(d) => self.now < d,
+            None => true,
+        };
+        if early {
             assert_eq!(self.conn.state(), state, "an early handle_timeout acted");
             assert_eq!(
                 self.conn.is_finished(),
