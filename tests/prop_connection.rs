@@ -216,8 +216,7 @@ fn take_output(conn: &mut Connection, pump: &Pump, turn: &mut usize, budget: usi
             Pump::Transmit(fractions) => {
                 let Some(t) = conn.transmit() else { break };
                 assert!(!t.is_empty());
-                let piece = [t.header, t.payload].concat();
-                let mut n = piece.len() * usize::from(fractions[*turn % fractions.len()]) / 255;
+                let mut n = t.len() * usize::from(fractions[*turn % fractions.len()]) / 255;
                 if n == 0 {
                     // A write that made no progress: allowed, but not for ever.
                     stalls += 1;
@@ -229,8 +228,10 @@ fn take_output(conn: &mut Connection, pump: &Pump, turn: &mut usize, budget: usi
                 }
                 stalls = 0;
                 let n = n.min(budget - out.len());
+                let in_header = t.header.len().min(n);
+                out.extend_from_slice(&t.header[..in_header]);
+                out.extend_from_slice(&t.payload[..n - in_header]);
                 conn.advance_transmit(n);
-                out.extend_from_slice(&piece[..n]);
             }
         }
     }
