@@ -654,10 +654,10 @@ impl Fuzz {
         } else {
             DataKind::Binary
         };
-        let expected = self.can_send().and_then(|()| match self.streaming {
-            Some(_) => Err(SendError::MessageInProgress),
-            None => Ok(()),
-        });
+        let expected = match self.can_send() {
+            Ok(()) if self.streaming.is_some() => Err(SendError::MessageInProgress),
+            other => other,
+        };
         let got = self.conn.begin_message(kind);
         assert_eq!(got, expected, "begin_message");
         if got.is_ok() {
