@@ -20,7 +20,8 @@
 //!   data it receives is a prefix of what was accepted for sending, message by message.
 //! - At most one Close is sent, nothing follows it, and its code is the one owed: the
 //!   application's, the error's, or the echo of the peer's (1000 for a Close without code).
-//!   Once it has gone out the connection has nothing more to transmit.
+//!   Once it has gone out the connection has nothing more to transmit. A failure that queues
+//!   the Close stops everything else: at most the frame already under way precedes it.
 //! - Received data pieces form well-ordered messages no larger than `max_message_size`,
 //!   text is valid UTF-8, and `MessageAssembler` agrees and stays within the limit.
 //! - Timers: right after `handle_timeout(now)` nothing is due at or before `now`; an early
@@ -162,6 +163,8 @@ struct Wire {
     frame: Option<(Opcode, Vec<u8>)>,
     /// A Close frame header went out.
     close_started: bool,
+    /// Frame headers seen so far.
+    headers: usize,
     /// A whole Close frame went out.
     close_done: bool,
     peer: Connection,
@@ -186,6 +189,7 @@ impl Wire {
             decoder: Decoder::new(role.peer()).with_max_payload(u64::MAX),
             frame: None,
             close_started: false,
+            headers: 0,
             close_done: false,
             peer,
             peer_done: 0,
@@ -223,6 +227,7 @@ impl Wire {
                     if h.opcode == Opcode::Close {
                         self.close_started = true;
                     }
+                    self.headers += 1;
                     self.frame = Some((h.opcode, Vec::new()));
                     h.payload_len == 0
                 }
@@ -311,6 +316,8 @@ struct Fuzz {
     error: Option<ConnectionError>,
     /// The code of the Close the connection owes, once one was queued.
     owed_close: Option<u16>,
+    /// How many frame headers had gone out when the connection failed.
+    failed_at: Option<usize>,
     /// When the state left `Open`.
     closing_since: Option<Duration>,
     app_closed: bool,
@@ -363,6 +370,7 @@ impl Fuzz {
             error: None,
             owed_close: None,
             closing_since: None,
+            failed_at: None,
             app_closed: false,
             peer_closed: false,
             sent: Vec::new(),
@@ -499,6 +507,7 @@ impl Fuzz {
                 };
                 self.error = Some(e);
                 self.owe_close(p.close_code().as_u16());
+                self.failed_at_header();
             }
         }
         assert_eq!(self.conn.error(), Some(e));
@@ -566,6 +575,14 @@ impl Fuzz {
             code
         };
         self.owe_close(echo);
+    }
+
+    /// The connection just failed: unless a Close was already queued, it must stop sending
+    /// data (RFC 6455 7.1.7), so at most the frame under way and the Close may follow.
+    fn failed_at_header(&mut self) {
+        if !self.app_closed && !self.peer_closed {
+            self.failed_at = Some(self.wire.headers);
+        }
     }
 
     fn owe_close(&mut self, code: u16) {
@@ -833,6 +850,7 @@ impl Fuzz {
                 assert!(self.conn.is_finished());
                 self.error = Some(e);
                 self.owe_close(CloseCode::GOING_AWAY.as_u16());
+                self.failed_at_header();
             }
         }
     }
@@ -891,6 +909,13 @@ impl Fuzz {
         assert_eq!(self.conn.error(), self.error);
         if self.error.is_some() || self.peer_closed {
             assert_eq!(state, State::Closed);
+        }
+
+        if let Some(at) = self.failed_at {
+            assert!(
+                self.wire.headers <= at + 2,
+                "frames kept going out after the connection failed"
+            );
         }
 
         let queued = self.conn.queued_bytes();
