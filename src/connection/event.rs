@@ -20,7 +20,8 @@ pub enum DataKind {
 pub struct Data<'i> {
     /// Text or binary, the same on every piece of a message.
     pub kind: DataKind,
-    /// The bytes, unmasked. Empty only for an empty message (or an empty final fragment).
+    /// The bytes, unmasked. Empty only when a frame with no payload starts or ends a
+    /// message (an empty message, or an empty first or final fragment).
     pub payload: &'i [u8],
     /// This piece starts a message.
     pub first: bool,

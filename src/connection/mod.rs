@@ -474,9 +474,7 @@ impl<B: SendBuffer> Connection<B> {
                 Ok(Step::Nothing)
             };
         }
-        // Also the rest of a frame that was under way when our Close was queued: nothing is
-        // delivered once the state is `Closing`.
-        if self.discard_frame || self.close_queued {
+        if self.discard_frame {
             return Ok(Step::Nothing);
         }
         self.on_data(data, last).map(Step::Data)
@@ -787,6 +785,8 @@ impl<B: SendBuffer> Connection<B> {
         let header = self.header(Opcode::Close, true, payload.len());
         self.out.push_close(header, payload);
         self.close_queued = true;
+        // Nothing more is delivered, not even the rest of a data frame already under way.
+        self.discard_frame = true;
         self.arm_close_deadline(now);
     }
 
