@@ -14,7 +14,7 @@
 //! - Every send call returns exactly the result the documented rules predict (sticky
 //!   failure, closing, queue full, message in progress, UTF-8, control length, close code),
 //!   and an accepted data send grows `queued_bytes()` by exactly its encoded frames.
-//! - `queued_bytes()` never exceeds `max_queued_bytes` plus the largest accepted send.
+//! - `queued_bytes()` never exceeds `max_queued_bytes` plus the largest accepted send's frames.
 //! - Output is well-formed frames for the peer's role (client frames masked with a non-zero
 //!   key, server frames unmasked, no RSV bits), a conforming peer accepts all of it, and the
 //!   data it receives is a prefix of what was accepted for sending, message by message.
@@ -754,8 +754,8 @@ impl Fuzz {
             expected,
             "queued_bytes after a send"
         );
-        if ok {
-            self.largest_send = self.largest_send.max(len);
+        if ok && queues_frames {
+            self.largest_send = self.largest_send.max(self.wire_len(len));
         }
     }
 
