@@ -351,19 +351,22 @@ impl<B: SendBuffer> Connection<B> {
                     input = rest;
                     self.on_header(now, opcode, fin, payload_len)
                 }
+                Ok((Item::Payload { data, last }, rest)) if self.frame_opcode.is_control() => {
+                    input = rest;
+                    self.on_control_payload(now, data, last)
+                }
+                // Data after our Close was queued: discarded (see `on_header`).
+                Ok((Item::Payload { .. }, rest)) if self.discard_frame => {
+                    input = rest;
+                    Ok(Step::Nothing)
+                }
                 // Data payload, the hot path: the event is built and returned right here,
                 // not passed through `Step` (see `on_data`).
-                Ok((Item::Payload { data, last }, rest))
-                    if !self.frame_opcode.is_control() && !self.discard_frame =>
-                {
+                Ok((Item::Payload { data, last }, rest)) => {
                     return match self.on_data(data, last) {
                         Ok(data) => Ok(Some((Event::Data(data), rest))),
                         Err(e) => Err(self.fail(now, e.into())),
                     };
-                }
-                Ok((Item::Payload { data, last }, rest)) => {
-                    input = rest;
-                    self.on_payload(now, data, last)
                 }
                 Err(e) => return Err(self.fail(now, e.into())),
             };
@@ -457,27 +460,22 @@ impl<B: SendBuffer> Connection<B> {
         })
     }
 
-    fn on_payload<'i>(
+    /// A piece of a control frame's payload: collected (the decoder guarantees at most 125
+    /// bytes in all), and acted on once complete.
+    fn on_control_payload<'i>(
         &mut self,
         now: Duration,
-        data: &'i mut [u8],
+        data: &[u8],
         last: bool,
     ) -> Result<Step<'i>, ProtocolError> {
-        if self.frame_opcode.is_control() {
-            // The decoder guarantees at most 125 bytes in all.
-            let end = self.control_len + data.len();
-            self.control[self.control_len..end].copy_from_slice(data);
-            self.control_len = end;
-            return if last {
-                self.on_control(now)
-            } else {
-                Ok(Step::Nothing)
-            };
+        let end = self.control_len + data.len();
+        self.control[self.control_len..end].copy_from_slice(data);
+        self.control_len = end;
+        if last {
+            self.on_control(now)
+        } else {
+            Ok(Step::Nothing)
         }
-        if self.discard_frame {
-            return Ok(Step::Nothing);
-        }
-        self.on_data(data, last).map(Step::Data)
     }
 
     /// A piece of a data frame's payload (not discarded).
