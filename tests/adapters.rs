@@ -319,3 +319,36 @@ fn tokio_keepalive_fails_an_unresponsive_peer() {
         silent.abort();
     });
 }
+
+#[test]
+fn the_accept_callback_refuses_with_its_status_and_body() {
+    // (status the application asks for, status on the wire)
+    for (asked, sent) in [(403u16, 403u16), (101, 500)] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let result =
+                blocking::WebSocket::accept_with(tcp, Config::default(), Vec::new(), |r| {
+                    assert_eq!(r.path(), "/private");
+                    Err((asked, "members only".to_string()))
+                });
+            match result {
+                Err(Error::Refused(status)) => status,
+                other => panic!("{:?}", other.map(|_| ())),
+            }
+        });
+        let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let uri = format!("ws://127.0.0.1:{port}/private");
+        match blocking::WebSocket::connect(&uri, tcp, Config::default()) {
+            Err(Error::Rejected(r)) => {
+                assert_eq!(r.status, sent);
+                // The body bytes that arrived with the head (usually all of them).
+                let expected: &[u8] = if sent == 403 { b"members only" } else { b"" };
+                assert!(expected.starts_with(&r.body), "{:?}", r.body);
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert_eq!(server.join().unwrap(), sent);
+    }
+}

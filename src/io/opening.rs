@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::error::{Error, Rejected};
-use crate::handshake::{ClientRequest, Header, Limits, Request, Status, EMPTY_HEADER};
+use crate::handshake::{ClientRequest, Header, Limits, Reject, Request, Status, EMPTY_HEADER};
 
 /// The most headers a handshake head may carry here (the default head limit).
 const MAX_HEADERS: usize = 64;
@@ -75,13 +75,10 @@ pub(crate) fn server_step(
                 ),
                 // The application picked a subprotocol the client did not offer: its bug,
                 // answered as a server error rather than a broken handshake.
-                Err(_) => (
-                    refusal(500, "subprotocol not offered"),
-                    Err(Error::Refused(500)),
-                ),
+                Err(_) => refused(500, "subprotocol not offered"),
             }
         }
-        Err((status, body)) => (refusal(status, &body), Err(Error::Refused(status))),
+        Err((status, body)) => refused(status, &body),
     };
     ServerStep::Respond {
         response,
@@ -90,20 +87,20 @@ pub(crate) fn server_step(
     }
 }
 
-/// A minimal HTTP/1.1 refusal with a text body.
-pub(crate) fn refusal(status: u16, body: &str) -> Vec<u8> {
-    let phrase = crate::handshake::reason_phrase(status);
-    let mut out = Vec::with_capacity(128 + body.len());
-    out.extend_from_slice(
-        alloc::format!(
-            "HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .as_bytes(),
-    );
-    out.extend_from_slice(body.as_bytes());
-    out
+/// A refusal with a plain-text body, rendered by [`Reject`], and the error reporting it. A
+/// status `Reject` does not allow (outside 200-599, e.g. 101) becomes 500: the application's
+/// mistake, not the client's.
+fn refused(status: u16, body: &str) -> (Vec<u8>, Result<Accepted, Error>) {
+    const TEXT: &[Header<'static>] = &[Header::new("Content-Type", "text/plain; charset=utf-8")];
+    let (response, sent) = match Reject::new(status)
+        .headers(TEXT)
+        .body(body.as_bytes())
+        .to_vec()
+    {
+        Ok(response) => (response, status),
+        Err(_) => (Reject::new(500).to_vec().unwrap_or_default(), 500),
+    };
+    (response, Err(Error::Refused(sent)))
 }
 
 /// The outcome of a client handshake step.
