@@ -191,3 +191,37 @@ fn embedded_server_refuses_a_bad_handshake() {
         );
     });
 }
+
+#[test]
+fn embedded_client_reports_a_refused_upgrade() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client_end, server_end) = pair();
+        server_end
+            .outgoing
+            .0
+            .borrow_mut()
+            .0
+            .extend(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
+        let result = WebSocket::connect(
+            client_end,
+            "ws://device.local/missing",
+            [1; 16],
+            entropy,
+            Config::default(),
+            &mut rx,
+            &mut tx,
+            clock,
+        )
+        .await;
+        match result {
+            Err(Error::Rejected(failure)) => assert_eq!(failure.status, Some(404)),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("accepted a 404"),
+        }
+        drop(server_end);
+    });
+}

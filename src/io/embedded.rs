@@ -37,7 +37,7 @@ use embedded_io_async::{Read, Write};
 
 use crate::frame::{CloseCode, CloseFrame, MAX_CONTROL_PAYLOAD};
 use crate::handshake::{
-    ClientRequest, HandshakeError, Limits, Request, Status, UriError, EMPTY_HEADER,
+    ClientFailure, ClientRequest, HandshakeError, Limits, Request, Status, UriError, EMPTY_HEADER,
 };
 use crate::{Config, Connection, ConnectionError, Data, DataKind, Event, FixedBuffer, SendError};
 
@@ -55,9 +55,8 @@ pub enum Error<E> {
     Handshake(HandshakeError),
     /// Client side: the URI is invalid.
     Uri(UriError),
-    /// Client side: the server's response was not an acceptable 101 (the value is its
-    /// status, 101 when the status was right but the response was not).
-    Rejected(u16),
+    /// Client side: the server's response was not an acceptable 101.
+    Rejected(ClientFailure),
     /// The peer violated the protocol (the Close was sent), timed out, or vanished.
     Connection(ConnectionError),
     /// A send was refused.
@@ -74,7 +73,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             Error::BufferTooSmall => f.write_str("buffer too small for the handshake"),
             Error::Handshake(e) => write!(f, "handshake refused: {e}"),
             Error::Uri(e) => write!(f, "invalid URI: {e}"),
-            Error::Rejected(status) => write!(f, "server rejected the handshake ({status})"),
+            Error::Rejected(failure) => write!(f, "server rejected the handshake: {failure}"),
             Error::Connection(e) => fmt::Display::fmt(e, f),
             Error::Send(e) => fmt::Display::fmt(e, f),
             Error::Closed => f.write_str("connection closed"),
@@ -187,9 +186,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
                         Connection::client_in(config, FixedBuffer::new(tx), entropy, clock());
                     return Ok(WebSocket::open(io, conn, rx, filled - used, clock));
                 }
-                Err(e) => {
-                    return Err(Error::Rejected(e.rejection().map_or(101, |r| r.status())));
-                }
+                Err(e) => return Err(Error::Rejected(ClientFailure::from(e))),
             }
         }
     }

@@ -2,7 +2,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::handshake::{ClientError, HandshakeError, UriError};
+use crate::handshake::{ClientError, ClientFailure, HandshakeError, UriError};
 use crate::{ConnectionError, SendError};
 
 /// Everything that can go wrong in an adapter.
@@ -44,10 +44,11 @@ pub struct Rejected {
 
 impl Rejected {
     pub(crate) fn from_client_error(e: &ClientError<'_, '_>) -> Rejected {
+        let failure = ClientFailure::from(*e);
         let rejection = e.rejection();
         Rejected {
-            reason: e.as_str(),
-            status: rejection.map_or(101, |r| r.status()),
+            reason: failure.reason,
+            status: failure.status.unwrap_or(101),
             location: rejection.and_then(|r| r.location()).map(String::from),
             body: rejection.map(|r| r.body.to_vec()).unwrap_or_default(),
         }
