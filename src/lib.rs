@@ -64,6 +64,8 @@ extern crate std;
 mod connection;
 mod entropy;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod extension;
 pub mod frame;
 pub mod handshake;
 #[cfg(any(

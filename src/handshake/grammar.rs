@@ -121,13 +121,13 @@ pub fn check_token_list(headers: &[Header<'_>], name: &str) -> Result<usize, Syn
 
 /// One extension from a `Sec-WebSocket-Extensions` list: a name and its parameters.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Extension<'b> {
+pub struct ExtensionItem<'b> {
     name: &'b str,
     /// The parameter text after the name, already validated: `; a=1; b="2"`.
     params: &'b str,
 }
 
-impl<'b> Extension<'b> {
+impl<'b> ExtensionItem<'b> {
     /// The extension token, e.g. `permessage-deflate`.
     #[inline]
     pub fn name(&self) -> &'b str {
@@ -154,16 +154,16 @@ impl<'b> Extension<'b> {
     }
 }
 
-impl fmt::Debug for Extension<'_> {
+impl fmt::Debug for ExtensionItem<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Extension")
+        f.debug_struct("ExtensionItem")
             .field("name", &self.name)
             .field("params", &DebugParams(*self))
             .finish()
     }
 }
 
-struct DebugParams<'b>(Extension<'b>);
+struct DebugParams<'b>(ExtensionItem<'b>);
 
 impl fmt::Debug for DebugParams<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -251,7 +251,7 @@ impl<'b> ParamValue<'b> {
     }
 }
 
-/// The parameters of an [`Extension`].
+/// The parameters of an [`ExtensionItem`].
 #[derive(Clone, Debug)]
 pub struct Params<'b> {
     rest: &'b [u8],
@@ -377,7 +377,7 @@ impl<'b> Cursor<'b> {
     }
 
     /// The next extension of a list, skipping empty elements; `None` at the end.
-    fn extension(&mut self) -> Option<Result<Extension<'b>, SyntaxError>> {
+    fn extension(&mut self) -> Option<Result<ExtensionItem<'b>, SyntaxError>> {
         loop {
             self.skip_ows();
             if !self.eat(b',') {
@@ -388,7 +388,7 @@ impl<'b> Cursor<'b> {
         Some(self.extension_body())
     }
 
-    fn extension_body(&mut self) -> Result<Extension<'b>, SyntaxError> {
+    fn extension_body(&mut self) -> Result<ExtensionItem<'b>, SyntaxError> {
         let name = self.token()?;
         let params_start = self.pos;
         let mut params_end = self.pos;
@@ -407,7 +407,7 @@ impl<'b> Cursor<'b> {
         self.pos = params_end;
         let params = self.text(params_start)?;
         self.skip_ows();
-        Ok(Extension { name, params })
+        Ok(ExtensionItem { name, params })
     }
 }
 
@@ -444,7 +444,7 @@ impl<'b> ExtensionList<'b> {
 }
 
 impl<'b> Iterator for ExtensionList<'b> {
-    type Item = Result<Extension<'b>, SyntaxError>;
+    type Item = Result<ExtensionItem<'b>, SyntaxError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let cursor = self.cursor.as_mut()?;
@@ -482,9 +482,9 @@ impl<'b, 'h> Extensions<'b, 'h> {
 }
 
 impl<'b> Iterator for Extensions<'b, '_> {
-    type Item = Extension<'b>;
+    type Item = ExtensionItem<'b>;
 
-    fn next(&mut self) -> Option<Extension<'b>> {
+    fn next(&mut self) -> Option<ExtensionItem<'b>> {
         loop {
             if let Some(list) = self.current.as_mut() {
                 match list.next() {
@@ -602,7 +602,7 @@ mod tests {
     #[test]
     fn extension_params_and_quoted_values() {
         let value = b"mux; max-channels=4; flow-control, deflate-stream, x; v=\"a\\bc\"";
-        let exts: [Extension<'_>; 3] = {
+        let exts: [ExtensionItem<'_>; 3] = {
             let mut it = ExtensionList::new(value).map(Result::unwrap);
             [it.next().unwrap(), it.next().unwrap(), it.next().unwrap()]
         };

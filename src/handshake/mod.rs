@@ -62,7 +62,7 @@ pub use client::{Accepted, ClientRequest};
 pub use emit::reason_phrase;
 pub use error::{BuildError, ClientError, ClientFailure, HandshakeError, Rejection};
 pub use grammar::{
-    check_extensions, check_token_list, list_contains, Extension, ExtensionList, Extensions,
+    check_extensions, check_token_list, list_contains, ExtensionItem, ExtensionList, Extensions,
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
 };
 pub use head::{
