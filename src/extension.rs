@@ -33,41 +33,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::frame::CloseCode;
 use crate::handshake::{ExtensionItem, Extensions};
+pub use crate::ExtensionError;
 use crate::DataKind;
-
-/// Why an extension could not transform a message: the connection fails with `code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ExtensionError {
-    /// The close code to fail the connection with (1009 when a limit was hit, 1007 or 1002
-    /// for undecodable data).
-    pub code: CloseCode,
-    /// A short description, used as the Close reason (ASCII, at most 123 bytes).
-    pub reason: &'static str,
-}
-
-impl ExtensionError {
-    /// The transformed message would exceed the output limit the connection passed in
-    /// (close code 1009).
-    pub const TOO_LARGE: ExtensionError = ExtensionError {
-        code: CloseCode::MESSAGE_TOO_BIG,
-        reason: "message too large after decoding",
-    };
-}
-
-impl fmt::Display for ExtensionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "extension error: {} (close code {})",
-            self.reason,
-            self.code.as_u16()
-        )
-    }
-}
-
-impl core::error::Error for ExtensionError {}
 
 /// A negotiated extension's per-connection codec.
 pub trait Extension: Send + fmt::Debug {

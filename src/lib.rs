@@ -79,16 +79,16 @@ pub mod mask;
 mod role;
 pub mod utf8;
 
-#[cfg(not(feature = "alloc"))]
-pub use connection::NoDefaultBuffer;
 pub use connection::{
-    Config, Connection, Data, DataKind, DefaultSendBuffer, Event, FixedBuffer, SendBuffer, State,
-    Transmit, MAX_URGENT,
+    Closure, Config, Connection, ControlPayload, Data, DataKind, Event, FixedBuffer, PeerClose,
+    SendBuffer, State, Transmit, MAX_URGENT,
 };
 #[cfg(feature = "alloc")]
-pub use connection::{Message, MessageAssembler};
-pub use entropy::Entropy;
-pub use error::{BufferTooSmall, ConnectionError, ProtocolError, SendError};
+pub use connection::{MessageAssembler, MessageRef};
+pub use entropy::{Entropy, EntropyError, NoEntropy};
+pub use error::{
+    BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError,
+};
 pub use role::Role;
 
 #[cfg(doctest)]

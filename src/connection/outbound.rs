@@ -169,6 +169,42 @@ impl<B: SendBuffer> Outbound<B> {
         self.buf.has_room(additional)
     }
 
+    /// The send buffer's fixed capacity, if it has one.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.buf.capacity()
+    }
+
+    /// Where the data queue ends now, to [`rollback`](Self::rollback) to.
+    pub(crate) fn mark(&self) -> usize {
+        self.buf.as_slice().len()
+    }
+
+    /// Drops the data frames queued since `mark` (none of them has started to go out: a
+    /// refused message leaves nothing behind).
+    pub(crate) fn rollback(&mut self, mark: usize) {
+        if mark >= self.sent {
+            self.buf.truncate(mark);
+        }
+    }
+
+    /// Whether our Close is queued or sent.
+    pub(crate) fn has_close(&self) -> bool {
+        self.close.is_some() || self.close_sent || matches!(self.current, Some((_, _, true)))
+    }
+
+    /// Drops everything, even the frame under way: nothing more can be sent.
+    pub(crate) fn abort_all(&mut self) {
+        self.buf.truncate(0);
+        self.sent = 0;
+        self.frame_start = 0;
+        self.frame_end = 0;
+        self.pong = None;
+        self.urgent.clear();
+        self.close = None;
+        self.current = None;
+        self.close_sent = true;
+    }
+
     pub(crate) fn urgent_len(&self) -> usize {
         self.urgent.len
     }
@@ -183,7 +219,7 @@ impl<B: SendBuffer> Outbound<B> {
                 && self.close.is_none())
     }
 
-    /// Queues a data frame; the caller checked [`has_room`](Self::has_room).
+    /// Queues a data frame; the caller checked [`make_room`](Self::make_room).
     pub(crate) fn push_data(&mut self, header: Header, payload: &[u8]) {
         let head = header.to_bytes();
         self.buf.extend_from_slice(&head);
