@@ -94,7 +94,6 @@ fn run_blocking(base: &str, agent: &str) -> Result<(), Error> {
         let tcp = TcpStream::connect(addr)?;
         tcp.set_nodelay(true)?;
         let mut ws = WebSocket::connect(&format!("{base}{path}"), tcp, config())?;
-        ws.use_socket_timeouts();
         Ok(ws)
     };
     let mut ws = connect("/getCaseCount")?;

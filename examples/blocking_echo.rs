@@ -32,7 +32,6 @@ fn echo(tcp: std::net::TcpStream) -> Result<(), wscore::io::Error> {
     config.max_message_size = 64 << 20;
     config.max_queued_bytes = 64 << 20;
     let mut ws = WebSocket::accept(tcp, config)?;
-    ws.use_socket_timeouts();
     loop {
         match ws.read() {
             Ok(message) if message.is_data() => ws.send(&message)?,

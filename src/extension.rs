@@ -33,6 +33,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+pub use crate::handshake::NegotiationError;
 use crate::handshake::{ExtensionItem, Extensions};
 pub use crate::ExtensionError;
 use crate::DataKind;
@@ -93,21 +94,6 @@ pub trait ServerNegotiation: Send + Sync + fmt::Debug {
     /// without this extension).
     fn negotiate(&self, offers: Extensions<'_, '_>) -> Option<Agreed>;
 }
-
-/// Why a client refuses the server's answer to its extension offer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NegotiationError {
-    /// What was wrong, e.g. "server_max_window_bits not allowed by the offer".
-    pub reason: &'static str,
-}
-
-impl fmt::Display for NegotiationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "extension answer refused: {}", self.reason)
-    }
-}
-
-impl core::error::Error for NegotiationError {}
 
 /// The client side of an extension's negotiation.
 pub trait ClientNegotiation: Send + Sync + fmt::Debug {

@@ -22,7 +22,6 @@ fn blocking_echo_server(connections: usize) -> u16 {
                     Ok(ws) => ws,
                     Err(_) => return,
                 };
-                ws.use_socket_timeouts();
                 loop {
                     match ws.read() {
                         Ok(m) if m.is_data() => ws.send(&m).unwrap(),
@@ -52,7 +51,6 @@ fn blocking_client_and_server_echo_and_close_cleanly() {
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let uri = format!("ws://127.0.0.1:{port}/echo");
     let mut ws = blocking::WebSocket::connect(&uri, tcp, Config::default()).unwrap();
-    ws.use_socket_timeouts();
     for m in sample_messages() {
         ws.send(&m).unwrap();
         let got = ws.read().unwrap();

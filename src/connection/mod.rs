@@ -136,6 +136,8 @@ pub struct Connection<B, R = NoEntropy> {
     outgoing: Outgoing,
     life: Lifecycle,
     timers: Timers,
+    /// The subprotocol the opening handshake agreed on.
+    subprotocol: Subprotocol,
     /// The negotiated extension, if any, with its scratch buffers.
     #[cfg(feature = "alloc")]
     extension: Option<send::ExtensionSlot>,
@@ -201,6 +203,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             outgoing: Outgoing::new(),
             life: Lifecycle::new(),
             timers,
+            subprotocol: Subprotocol::NONE,
             #[cfg(feature = "alloc")]
             extension: None,
         }
@@ -229,6 +232,25 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         None
     }
 
+    /// Records the subprotocol the handshake agreed on, e.g. `chat` (at most
+    /// [`MAX_SUBPROTOCOL_LEN`](crate::handshake::MAX_SUBPROTOCOL_LEN) bytes: the
+    /// handshakes never select a longer one). For a handshake done elsewhere (RFC 8441);
+    /// the handshake types set it themselves.
+    #[must_use]
+    pub fn with_subprotocol(self, protocol: &str) -> Connection<B, R> {
+        self.with_subprotocol_of(Subprotocol::new(protocol))
+    }
+
+    pub(crate) fn with_subprotocol_of(mut self, protocol: Subprotocol) -> Connection<B, R> {
+        self.subprotocol = protocol;
+        self
+    }
+
+    /// The subprotocol the opening handshake agreed on, if any.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_str()
+    }
+
     /// This endpoint's role.
     pub fn role(&self) -> Role {
         self.role
@@ -237,5 +259,38 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     /// The configuration (edge values already replaced by what they count as).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+}
+
+/// A subprotocol name kept inline (the connection needs no allocator for it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Subprotocol {
+    bytes: [u8; crate::handshake::MAX_SUBPROTOCOL_LEN],
+    len: u8,
+    set: bool,
+}
+
+impl Subprotocol {
+    pub(crate) const NONE: Subprotocol = Subprotocol {
+        bytes: [0; crate::handshake::MAX_SUBPROTOCOL_LEN],
+        len: 0,
+        set: false,
+    };
+
+    /// `protocol`, cut at `MAX_SUBPROTOCOL_LEN` bytes (callers check the length first).
+    pub(crate) fn new(protocol: &str) -> Subprotocol {
+        let len = protocol.len().min(crate::handshake::MAX_SUBPROTOCOL_LEN);
+        let mut s = Subprotocol::NONE;
+        s.bytes[..len].copy_from_slice(&protocol.as_bytes()[..len]);
+        s.len = len as u8;
+        s.set = true;
+        s
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        if !self.set {
+            return None;
+        }
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).ok()
     }
 }

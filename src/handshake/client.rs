@@ -132,7 +132,7 @@ impl<'a> ClientRequest<'a> {
         self.extensions
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         // RFC 6455 4.1 (2): "The method of the request MUST be GET, and the HTTP version MUST
         // be at least 1.1."
         out.put(b"GET ");

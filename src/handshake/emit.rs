@@ -66,6 +66,34 @@ pub(crate) fn write_all_or_nothing(
     Ok(needed)
 }
 
+/// Renders with `render` onto the end of `buf`, or reports the size needed (the buffer is
+/// left as it was when it has no room).
+pub(crate) fn render_into<B: crate::SendBuffer>(
+    buf: &mut B,
+    render: impl Fn(&mut Out<'_>),
+) -> Result<usize, BufferTooSmall> {
+    let mut count = Out { buf: None, pos: 0 };
+    render(&mut count);
+    let needed = count.pos;
+    if !buf.has_room(needed) {
+        return Err(BufferTooSmall { needed });
+    }
+    let start = buf.as_slice().len();
+    let zeros = [0u8; 256];
+    let mut left = needed;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        buf.extend_from_slice(&zeros[..n]);
+        left -= n;
+    }
+    let mut write = Out {
+        buf: Some(&mut buf.as_mut_slice()[start..]),
+        pos: 0,
+    };
+    render(&mut write);
+    Ok(needed)
+}
+
 /// Renders into a new vector.
 #[cfg(feature = "alloc")]
 pub(crate) fn to_vec(render: impl Fn(&mut Out<'_>)) -> alloc::vec::Vec<u8> {

@@ -14,7 +14,7 @@
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
 //! | header grammar | [`Subprotocols`], [`Extensions`], [`ExtensionList`], [`ListItems`] |
 //! | HTTP/2 and HTTP/3 (RFC 8441, 9220) | [`negotiate`] |
-//! | owned conveniences (`alloc`) | `ClientBuilder`, `ClientHandshake`, `OwnedRequest`, `to_vec()` on every writer |
+//! | owned conveniences (`alloc`) | `OwnedRequest`, `to_vec()` on every writer |
 //!
 //! The guide in `docs/handshake.md` walks through a full server and a full client.
 //!
@@ -45,6 +45,7 @@
 
 mod accept;
 mod client;
+mod client_handshake;
 mod emit;
 mod error;
 mod grammar;
@@ -55,12 +56,17 @@ pub mod negotiate;
 #[cfg(feature = "alloc")]
 mod owned;
 mod server;
+mod server_handshake;
 mod uri;
 
 pub use accept::{accept_key, AcceptKey, Key, WEBSOCKET_GUID};
 pub use client::{Accepted, ClientRequest};
+pub use client_handshake::{ClientHandshake, ClientStatus};
 pub use emit::reason_phrase;
-pub use error::{BuildError, ClientError, ClientFailure, HandshakeError, Rejection};
+pub use error::{
+    BuildError, ClientError, ClientFailure, ClientFailureKind, HandshakeError, NegotiationError,
+    Rejection,
+};
 pub use grammar::{
     check_extensions, check_token_list, list_contains, ExtensionItem, ExtensionList, Extensions,
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
@@ -70,6 +76,9 @@ pub use head::{
     ResponseHead, Status, EMPTY_HEADER,
 };
 #[cfg(feature = "alloc")]
-pub use owned::{ClientBuilder, ClientHandshake, OwnedExtension, OwnedRequest};
+pub use owned::{OwnedExtension, OwnedRequest};
 pub use server::{Accept, Reject, Request};
+pub use server_handshake::{
+    Answer, ServerHandshake, ServerStatus, MAX_PARSED_HEADERS, MAX_SUBPROTOCOL_LEN,
+};
 pub use uri::{UriError, WsUri};

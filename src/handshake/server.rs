@@ -287,6 +287,22 @@ pub struct Accept<'r> {
 }
 
 impl<'r> Accept<'r> {
+    /// An answer already validated against the request it answers.
+    pub(crate) fn from_parts(
+        accept_key: AcceptKey,
+        subprotocol: Option<&'r str>,
+        extensions: Option<&'r str>,
+        headers: &'r [Header<'r>],
+    ) -> Accept<'r> {
+        Accept {
+            accept_key,
+            offered: &[],
+            subprotocol,
+            extensions,
+            headers,
+        }
+    }
+
     /// Selects the subprotocol to speak; it must be one the client offered (RFC 6455 4.2.2:
     /// "MUST be one of the values the client sent").
     pub fn subprotocol(mut self, protocol: &'r str) -> Result<Accept<'r>, BuildError> {
@@ -336,7 +352,7 @@ impl<'r> Accept<'r> {
         self.subprotocol
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         // RFC 6455 4.2.2 (5.1): "A Status-Line with a 101 response code as per RFC 2616"
         render_response_head(out, 101);
         // (5.2): "An |Upgrade| header field with value "websocket""
@@ -457,7 +473,7 @@ impl<'a> Reject<'a> {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    pub(crate) fn check(&self) -> Result<(), BuildError> {
         if !(200..=599).contains(&self.status) {
             return Err(BuildError::InvalidStatus(self.status));
         }
@@ -475,7 +491,7 @@ impl<'a> Reject<'a> {
         Ok(())
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         render_response_head(out, self.status);
         for header in self.headers {
             out.header(header.name, header.value);

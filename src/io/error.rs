@@ -2,7 +2,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::handshake::{ClientError, ClientFailure, HandshakeError, UriError};
+use crate::handshake::{ClientFailure, HandshakeError, UriError};
 use crate::{ConnectionError, SendError};
 
 /// Everything that can go wrong in an adapter.
@@ -21,6 +21,9 @@ pub enum Error {
     Uri(UriError),
     /// Client side: the server did not accept the upgrade.
     Rejected(Rejected),
+    /// The opening handshake did not finish within
+    /// [`Options::open_timeout`](super::Options::open_timeout) (a server sent nothing).
+    OpenTimeout,
     /// The peer violated the protocol (the Close was sent), timed out, or vanished.
     Connection(ConnectionError),
     /// A send was refused (see [`SendError`]).
@@ -32,27 +35,13 @@ pub enum Error {
 /// A client handshake the server did not accept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
-    /// What was wrong, in words.
-    pub reason: &'static str,
-    /// The response status (101 when the server accepted but the response was invalid).
-    pub status: u16,
+    /// What was wrong (typed) and the response status, if the server refused or
+    /// redirected.
+    pub failure: ClientFailure,
     /// `Location`, for a redirect (3xx): where to connect instead.
     pub location: Option<String>,
     /// The start of the response body, as far as it was received.
     pub body: Vec<u8>,
-}
-
-impl Rejected {
-    pub(crate) fn from_client_error(e: &ClientError<'_, '_>) -> Rejected {
-        let failure = ClientFailure::from(*e);
-        let rejection = e.rejection();
-        Rejected {
-            reason: failure.reason,
-            status: failure.status.unwrap_or(101),
-            location: rejection.and_then(|r| r.location()).map(String::from),
-            body: rejection.map(|r| r.body.to_vec()).unwrap_or_default(),
-        }
-    }
 }
 
 impl Error {
@@ -70,11 +59,7 @@ impl fmt::Display for Error {
             Error::Refused(status) => write!(f, "handshake refused by the application ({status})"),
             Error::Uri(e) => write!(f, "invalid URI: {e}"),
             Error::Rejected(r) => {
-                write!(
-                    f,
-                    "server rejected the handshake: {} (status {})",
-                    r.reason, r.status
-                )?;
+                write!(f, "server rejected the handshake: {}", r.failure)?;
                 if let Some(location) = &r.location {
                     write!(f, ", redirected to {location}")?;
                 }
@@ -83,6 +68,7 @@ impl fmt::Display for Error {
             Error::Connection(e) => fmt::Display::fmt(e, f),
             Error::Send(e) => fmt::Display::fmt(e, f),
             Error::Closed => f.write_str("connection closed"),
+            Error::OpenTimeout => f.write_str("the opening handshake timed out"),
         }
     }
 }

@@ -15,6 +15,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use super::error::Error;
 use super::opening::{nonce, Decision};
+use super::options::Options;
 use super::stream::{AsyncTimer, AsyncTransport};
 use crate::handshake::{ClientRequest, Request};
 use crate::Config;
@@ -85,18 +86,19 @@ where
     WebSocket::accept(FuturesIo(stream), config).await
 }
 
-/// Server side with bytes already read from `stream` and a callback that selects a
-/// subprotocol or refuses the request.
+/// Server side with [`Options`], bytes already read from `stream`, and a callback that
+/// selects a subprotocol or refuses the request.
 pub async fn accept_with<S>(
     stream: S,
     config: Config,
+    options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(FuturesIo(stream), config, already_read, decide).await
+    WebSocket::accept_with(FuturesIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: performs the handshake for `uri` over an established stream.
@@ -105,5 +107,5 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    WebSocket::connect_with(request, FuturesIo(stream), config).await
+    WebSocket::connect_with(request, FuturesIo(stream), config, Options::default()).await
 }

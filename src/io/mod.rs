@@ -12,6 +12,7 @@
 //! intermediate copy, no re-initialised read buffer), writes each frame's header and payload
 //! with one vectored write, and answers pings and echoes Close on its own.
 
+mod driver;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod error;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
@@ -20,6 +21,8 @@ mod inbox;
 mod message;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod opening;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+mod options;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -37,4 +40,6 @@ pub use error::{Error, Rejected};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use message::{CloseReason, Message};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
-pub use opening::{Accepted, Decision};
+pub use opening::{Accepted, Decision, OsEntropy, StdConnection};
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+pub use options::Options;

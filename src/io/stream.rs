@@ -31,15 +31,11 @@ use futures_sink::Sink;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{
-    client_step, head_too_long, os_entropy, server_step, Accepted, ClientStep, Decision, ServerStep,
-};
-use crate::handshake::{ClientRequest, Limits, Request};
-use crate::{Config, Connection, State};
-
-/// `poll_ready` waits (flushing) while more than this many payload bytes are queued: a slow
-/// peer makes senders wait instead of growing the queue.
-const WRITE_HIGH_WATER: usize = 128 * 1024;
+use super::driver::OpeningIo;
+use super::opening::{connect, serve, Accepted, Decision, Opened, StdConnection};
+use super::options::Options;
+use crate::handshake::{ClientRequest, Request};
+use crate::{Config, State};
 
 /// A byte transport with a timer, as an async runtime provides them. Implemented by
 /// [`tokio::TokioIo`](super::tokio::TokioIo) and
@@ -88,14 +84,15 @@ pub struct WebSocket<T: AsyncTransport> {
 #[derive(Debug)]
 struct Inner<T: AsyncTransport> {
     io: T,
-    conn: Connection,
+    conn: StdConnection,
     inbox: Inbox,
     epoch: Instant,
     timer: T::Timer,
     needs_flush: bool,
     terminated: bool,
     shut_down: bool,
-    subprotocol: Option<alloc::string::String>,
+    accepted: Accepted,
+    high_water: usize,
     /// When split: the halves' wakers, so a half that takes over the transport's write
     /// readiness slot can wake the other one to re-register.
     wakers: [Option<Waker>; 2],
@@ -111,39 +108,28 @@ enum Half {
 impl<T: AsyncTransport> WebSocket<T> {
     /// Server side: reads the handshake request, answers it and returns the open connection.
     pub async fn accept(io: T, config: Config) -> Result<WebSocket<T>, Error> {
-        WebSocket::accept_with(io, config, Vec::new(), |_| Ok(None)).await
+        WebSocket::accept_with(io, config, Options::default(), Vec::new(), |_| Ok(None)).await
     }
 
-    /// Server side, with bytes already read from the transport (e.g. by a router that peeked
-    /// at the request) and a callback that selects a subprotocol or refuses the request.
+    /// Server side, with [`Options`], bytes already read from the transport (e.g. by a
+    /// router that peeked at the request) and a callback that selects a subprotocol or
+    /// refuses the request. The whole handshake is bounded by `options.open_timeout`.
     pub async fn accept_with(
         mut io: T,
         config: Config,
+        options: Options,
         already_read: Vec<u8>,
         mut decide: impl FnMut(&Request<'_, '_>) -> Decision,
     ) -> Result<WebSocket<T>, Error> {
-        let limits = Limits::DEFAULT;
-        let mut buf = already_read;
-        loop {
-            match server_step(&buf, &limits, &mut decide) {
-                ServerStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
-                ServerStep::Respond {
-                    response,
-                    consumed,
-                    result,
-                } => {
-                    write_all(&mut io, &response).await?;
-                    let Accepted { subprotocol, .. } = result?;
-                    let conn = Connection::server(config, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        io,
-                        conn,
-                        &buf[consumed..],
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
+        let opened = {
+            let mut opening = Opening(&mut io);
+            let fut = serve(&mut opening, config, &options, &already_read, &clock, &mut decide);
+            with_deadline::<T, _>(deadline, fut).await?
+        };
+        Ok(WebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Client side: sends the handshake `request` over `io` (already connected, TLS already
@@ -152,64 +138,70 @@ impl<T: AsyncTransport> WebSocket<T> {
         request: ClientRequest<'_>,
         mut io: T,
         config: Config,
+        options: Options,
     ) -> Result<WebSocket<T>, Error> {
-        write_all(&mut io, &request.to_vec()).await?;
-        let limits = Limits::DEFAULT;
-        let mut buf = Vec::new();
-        loop {
-            match client_step(&request, &buf, &limits)? {
-                ClientStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
-                ClientStep::Accepted {
-                    consumed,
-                    subprotocol,
-                } => {
-                    let conn = Connection::client(config, os_entropy, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        io,
-                        conn,
-                        &buf[consumed..],
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
+        let opened = {
+            let mut opening = Opening(&mut io);
+            let fut = connect(&mut opening, request, config, &options, &clock);
+            with_deadline::<T, _>(deadline, fut).await?
+        };
+        Ok(WebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2);
     /// `leftover` holds bytes already read. The connection's clock must count from now.
-    pub fn from_connection(io: T, conn: Connection, leftover: &[u8]) -> WebSocket<T> {
-        WebSocket::from_parts(io, conn, leftover, None)
+    pub fn from_connection(io: T, conn: StdConnection, leftover: &[u8], options: &Options) -> WebSocket<T> {
+        let inbox = Inbox::with_leftover(options.read_buffer_len(), leftover);
+        WebSocket::from_parts(io, conn, inbox, Instant::now(), options)
+    }
+
+    fn from_opened(io: T, opened: Opened, epoch: Instant, options: &Options) -> WebSocket<T> {
+        let inbox = Inbox::new(opened.rx, opened.start, opened.end);
+        let mut ws = WebSocket::from_parts(io, opened.conn, inbox, epoch, options);
+        ws.inner.accepted = opened.accepted;
+        ws
     }
 
     fn from_parts(
         io: T,
-        conn: Connection,
-        leftover: &[u8],
-        subprotocol: Option<alloc::string::String>,
+        conn: StdConnection,
+        inbox: Inbox,
+        epoch: Instant,
+        options: &Options,
     ) -> WebSocket<T> {
         WebSocket {
             inner: Inner {
                 io,
                 conn,
-                inbox: Inbox::new(leftover),
-                epoch: Instant::now(),
+                inbox,
+                epoch,
                 timer: T::Timer::unarmed(),
                 needs_flush: false,
                 terminated: false,
                 shut_down: false,
-                subprotocol,
+                accepted: Accepted::default(),
+                high_water: options.send_high_water,
                 wakers: [None, None],
             },
         }
     }
 
+    /// What the handshake agreed: the request path and query (server side) and the
+    /// subprotocol.
+    pub fn accepted(&self) -> &Accepted {
+        &self.inner.accepted
+    }
+
     /// The subprotocol agreed in the handshake, if any.
     pub fn subprotocol(&self) -> Option<&str> {
-        self.inner.subprotocol.as_deref()
+        self.inner.conn.subprotocol()
     }
 
     /// The sans-IO connection inside.
-    pub fn connection(&self) -> &Connection {
+    pub fn connection(&self) -> &StdConnection {
         &self.inner.conn
     }
 
@@ -332,7 +324,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn poll_ready(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
-        if self.conn.queued_bytes() >= WRITE_HIGH_WATER {
+        if self.conn.queued_bytes() >= self.high_water {
             ready!(self.poll_write_out(cx, half))?;
         }
         Poll::Ready(Ok(()))
@@ -350,7 +342,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
-        if self.conn.state() == State::Open && self.conn.error().is_none() {
+        if self.conn.state() == State::Open {
             let now = self.now();
             self.conn.close(now, crate::frame::CloseCode::NORMAL, "")?;
         }
@@ -450,32 +442,48 @@ impl<T: AsyncTransport> Sink<Message> for WriteHalf<T> {
     }
 }
 
-/// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.
-async fn read_head<T: AsyncTransport>(
-    io: &mut T,
-    buf: &mut Vec<u8>,
-    limits: &Limits,
-) -> Result<(), Error> {
-    if head_too_long(buf, limits) {
-        return Err(Error::Io(ErrorKind::InvalidData.into()));
+/// The transport as the handshake driver sees it.
+struct Opening<'t, T>(&'t mut T);
+
+impl<T: AsyncTransport> OpeningIo for Opening<'_, T> {
+    type Error = io::Error;
+
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match poll_fn(|cx| self.0.poll_read(cx, buf)).await {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
     }
-    let mut chunk = [0u8; 2048];
-    let n = poll_fn(|cx| io.poll_read(cx, &mut chunk)).await?;
-    if n == 0 {
-        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
+
+    async fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = poll_fn(|cx| self.0.poll_write_vectored(cx, &[IoSlice::new(bytes)])).await?;
+            if n == 0 {
+                return Err(ErrorKind::WriteZero.into());
+            }
+            bytes = &bytes[n..];
+        }
+        poll_fn(|cx| self.0.poll_flush(cx)).await
     }
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(())
 }
 
-async fn write_all<T: AsyncTransport>(io: &mut T, mut bytes: &[u8]) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let n = poll_fn(|cx| io.poll_write_vectored(cx, &[IoSlice::new(bytes)])).await?;
-        if n == 0 {
-            return Err(Error::Io(ErrorKind::WriteZero.into()));
+/// Runs `fut` until `deadline` (the runtime's timer); past it, [`Error::OpenTimeout`].
+async fn with_deadline<T: AsyncTransport, F>(deadline: Option<Instant>, fut: F) -> Result<Opened, Error>
+where
+    F: core::future::Future<Output = Result<Opened, Error>>,
+{
+    let mut fut = core::pin::pin!(fut);
+    let mut timer = T::Timer::unarmed();
+    poll_fn(|cx| {
+        if let Poll::Ready(result) = fut.as_mut().poll(cx) {
+            return Poll::Ready(result);
         }
-        bytes = &bytes[n..];
-    }
-    poll_fn(|cx| io.poll_flush(cx)).await?;
-    Ok(())
+        match deadline {
+            Some(at) if timer.poll_until(cx, at).is_ready() => Poll::Ready(Err(Error::OpenTimeout)),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }

@@ -34,6 +34,7 @@ use tokio::net::TcpStream;
 
 use super::error::Error;
 use super::opening::{nonce, Decision};
+use super::options::Options;
 use super::stream::{AsyncTimer, AsyncTransport};
 use crate::handshake::{ClientRequest, Request};
 use crate::Config;
@@ -108,23 +109,34 @@ where
     WebSocket::accept(TokioIo(stream), config).await
 }
 
-/// Server side with bytes already read from `stream` and a callback that selects a
-/// subprotocol or refuses the request.
+/// Server side with [`Options`], bytes already read from `stream`, and a callback that
+/// selects a subprotocol or refuses the request.
 pub async fn accept_with<S>(
     stream: S,
     config: Config,
+    options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(TokioIo(stream), config, already_read, decide).await
+    WebSocket::accept_with(TokioIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: opens a TCP connection to a `ws://` URI and performs the handshake. For
 /// `wss://`, set up TLS yourself and use [`connect_with`].
 pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+    connect_with_options(uri, config, Options::default()).await
+}
+
+/// [`connect`] with [`Options`]: `options.open_timeout` bounds the TCP connect and the
+/// handshake together.
+pub async fn connect_with_options(
+    uri: &str,
+    config: Config,
+    options: Options,
+) -> Result<WebSocket<TcpStream>, Error> {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
     let target = *request.uri();
     if target.is_secure() {
@@ -133,9 +145,17 @@ pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TcpStream>, 
             "wss:// needs a TLS stream: use connect_with",
         )));
     }
-    let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
-    tcp.set_nodelay(true)?;
-    WebSocket::connect_with(request, TokioIo(tcp), config).await
+    let open = async {
+        let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
+        tcp.set_nodelay(true)?;
+        WebSocket::connect_with(request, TokioIo(tcp), config, options.clone()).await
+    };
+    match options.open_timeout {
+        Some(timeout) => tokio::time::timeout(timeout, open)
+            .await
+            .map_err(|_| Error::OpenTimeout)?,
+        None => open.await,
+    }
 }
 
 /// Client side over an established stream, with a prepared request.
@@ -143,9 +163,10 @@ pub async fn connect_with<S>(
     request: ClientRequest<'_>,
     stream: S,
     config: Config,
+    options: Options,
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::connect_with(request, TokioIo(stream), config).await
+    WebSocket::connect_with(request, TokioIo(stream), config, options).await
 }
