@@ -93,7 +93,7 @@ fn run_blocking(base: &str, agent: &str) -> Result<(), Error> {
         let addr = base.trim_start_matches("ws://");
         let tcp = TcpStream::connect(addr)?;
         tcp.set_nodelay(true)?;
-        let mut ws = WebSocket::connect(&format!("{base}{path}"), tcp, config())?;
+        let ws = WebSocket::connect(&format!("{base}{path}"), tcp, config())?;
         Ok(ws)
     };
     let mut ws = connect("/getCaseCount")?;

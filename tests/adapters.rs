@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use wscore::frame::CloseCode;
-use wscore::io::{blocking, CloseReason, Error, Message};
+use wscore::io::{Options, blocking, CloseReason, Error, Message};
 use wscore::{Config, ConnectionError};
 
 /// A blocking echo server on an ephemeral port, serving `connections` connections.
@@ -113,7 +113,7 @@ fn blocking_client_reports_a_rejected_handshake() {
     let err = blocking::WebSocket::connect("ws://127.0.0.1/", tcp, Config::default()).unwrap_err();
     match err {
         Error::Rejected(r) => {
-            assert_eq!(r.status, 302);
+            assert_eq!(r.failure.status, Some(302));
             assert_eq!(r.location.as_deref(), Some("ws://127.0.0.1:1/else"));
         }
         other => panic!("{other:?}"),
@@ -327,7 +327,7 @@ fn the_accept_callback_refuses_with_its_status_and_body() {
         let server = std::thread::spawn(move || {
             let (tcp, _) = listener.accept().unwrap();
             let result =
-                blocking::WebSocket::accept_with(tcp, Config::default(), Vec::new(), |r| {
+                blocking::WebSocket::accept_with(tcp, Config::default(), Options::default(), Vec::new(), |r| {
                     assert_eq!(r.path(), "/private");
                     Err((asked, "members only".to_string()))
                 });
@@ -340,7 +340,7 @@ fn the_accept_callback_refuses_with_its_status_and_body() {
         let uri = format!("ws://127.0.0.1:{port}/private");
         match blocking::WebSocket::connect(&uri, tcp, Config::default()) {
             Err(Error::Rejected(r)) => {
-                assert_eq!(r.status, sent);
+                assert_eq!(r.failure.status, Some(sent));
                 // The body bytes that arrived with the head (usually all of them).
                 let expected: &[u8] = if sent == 403 { b"members only" } else { b"" };
                 assert!(expected.starts_with(&r.body), "{:?}", r.body);

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wscore::frame::CloseCode;
-use wscore::io::embedded::{Error, WebSocket};
+use wscore::io::embedded::{EmbeddedOptions, Error, WebSocket};
 use wscore::{Config, DataKind, Event};
 
 /// One direction of an in-memory byte pipe; reading waits (yields) until bytes arrive.
@@ -82,10 +82,11 @@ fn clock() -> Duration {
     Duration::from_secs(1)
 }
 
-fn entropy(buf: &mut [u8]) {
+fn entropy(buf: &mut [u8]) -> Result<(), wscore::EntropyError> {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = 0x3c ^ (i as u8).wrapping_mul(29);
     }
+    Ok(())
 }
 
 #[test]
@@ -98,7 +99,7 @@ fn embedded_client_and_server_echo_and_close() {
         let (client_end, server_end) = pair();
         let server = tokio::task::spawn_local(async move {
             let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-            let mut ws = WebSocket::accept(server_end, Config::default(), &mut rx, &mut tx, clock)
+            let mut ws = WebSocket::accept(server_end, Config::default(), EmbeddedOptions::default(), &mut rx, &mut tx, clock)
                 .await
                 .expect("handshake");
             let mut echoed = 0;
@@ -130,6 +131,7 @@ fn embedded_client_and_server_echo_and_close() {
             [9; 16],
             entropy,
             Config::default(),
+            EmbeddedOptions::default(),
             &mut rx,
             &mut tx,
             clock,
@@ -154,10 +156,10 @@ fn embedded_client_and_server_echo_and_close() {
             received.push(String::from_utf8(message).unwrap());
         }
         ws.ping(b"p").await.unwrap();
-        assert!(matches!(ws.read().await.unwrap(), Event::Pong(b"p")));
+        assert!(matches!(ws.read().await.unwrap(), Event::Pong(p) if p.as_bytes() == b"p"));
         ws.close(CloseCode::NORMAL, "done").await.unwrap();
         match ws.read().await.unwrap() {
-            Event::Close(c) => assert_eq!(c.code, CloseCode::NORMAL),
+            Event::Close(c) => assert_eq!(c.code(), CloseCode::NORMAL),
             other => panic!("client: {other:?}"),
         }
         // The server closes first; the client sees EOF and reports a clean end.
@@ -181,7 +183,7 @@ fn embedded_server_refuses_a_bad_handshake() {
         );
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
         let result =
-            WebSocket::accept(server_end, Config::default(), &mut rx, &mut tx, clock).await;
+            WebSocket::accept(server_end, Config::default(), EmbeddedOptions::default(), &mut rx, &mut tx, clock).await;
         assert!(matches!(result, Err(Error::Handshake(_))));
         let answer: Vec<u8> = client_end.incoming.0.borrow().0.iter().copied().collect();
         assert!(
@@ -212,6 +214,7 @@ fn embedded_client_reports_a_refused_upgrade() {
             [1; 16],
             entropy,
             Config::default(),
+            EmbeddedOptions::default(),
             &mut rx,
             &mut tx,
             clock,

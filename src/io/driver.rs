@@ -39,14 +39,20 @@ pub(crate) enum OpeningError<E> {
 /// Runs a server handshake to its end. `rx[..filled]` holds bytes already read; reads go
 /// into `rx`. `answer` is called once the request is complete. On success, returns where
 /// the bytes after the head lie in `rx` (`start..end`).
-pub(crate) async fn serve<I: OpeningIo, B: SendBuffer>(
+pub(crate) async fn serve<I, B, C, A>(
     io: &mut I,
     hs: &mut ServerHandshake<B>,
     rx: &mut [u8],
     mut filled: usize,
-    clock: &dyn Fn() -> Duration,
-    answer: &mut dyn FnMut(&mut ServerHandshake<B>) -> Result<(), BuildError>,
-) -> Result<(usize, usize), OpeningError<I::Error>> {
+    clock: &C,
+    answer: &mut A,
+) -> Result<(usize, usize), OpeningError<I::Error>>
+where
+    I: OpeningIo,
+    B: SendBuffer,
+    C: Fn() -> Duration,
+    A: FnMut(&mut ServerHandshake<B>) -> Result<(), BuildError>,
+{
     let mut start = 0;
     let mut refusal = None;
     loop {
@@ -92,11 +98,11 @@ pub(crate) async fn serve<I: OpeningIo, B: SendBuffer>(
 
 /// Runs a client handshake to its end; like [`serve`], returns where the bytes after the
 /// response head lie in `rx`.
-pub(crate) async fn connect<I: OpeningIo, B: SendBuffer>(
+pub(crate) async fn connect<I: OpeningIo, B: SendBuffer, C: Fn() -> Duration>(
     io: &mut I,
     hs: &mut ClientHandshake<'_, B>,
     rx: &mut [u8],
-    clock: &dyn Fn() -> Duration,
+    clock: &C,
 ) -> Result<(usize, usize), OpeningError<I::Error>> {
     let (mut start, mut filled) = (0, 0);
     loop {

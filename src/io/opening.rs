@@ -62,14 +62,19 @@ pub(crate) struct Opened {
 }
 
 /// Runs the server handshake over `io`.
-pub(crate) async fn serve<I: OpeningIo<Error = std::io::Error>>(
+pub(crate) async fn serve<I, C, F>(
     io: &mut I,
     config: Config,
     options: &Options,
     already_read: &[u8],
-    clock: &dyn Fn() -> Duration,
-    decide: &mut dyn FnMut(&Request<'_, '_>) -> Decision,
-) -> Result<Opened, Error> {
+    clock: &C,
+    decide: &mut F,
+) -> Result<Opened, Error>
+where
+    I: OpeningIo<Error = std::io::Error>,
+    C: Fn() -> Duration,
+    F: FnMut(&Request<'_, '_>) -> Decision,
+{
     let now = clock();
     let mut hs = ServerHandshake::new(config, options.limits, Vec::new(), now)
         .with_timeout(now, options.open_timeout);
@@ -114,12 +119,12 @@ pub(crate) async fn serve<I: OpeningIo<Error = std::io::Error>>(
 }
 
 /// Runs the client handshake for `request` over `io`.
-pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>>(
+pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Duration>(
     io: &mut I,
     request: ClientRequest<'_>,
     config: Config,
     options: &Options,
-    clock: &dyn Fn() -> Duration,
+    clock: &C,
 ) -> Result<Opened, Error> {
     let now = clock();
     let mut hs = ClientHandshake::new(request, config, options.limits, Vec::new())
