@@ -634,15 +634,64 @@ fn no_data_can_be_sent_after_close() {
 }
 
 #[test]
-fn data_received_after_sending_close_is_discarded() {
+fn data_received_after_sending_close_is_delivered_until_the_peers_close() {
+    // RFC 6455 1.4: data is discarded only after *receiving* a Close. What the peer sent
+    // before it saw ours is ordinary data, still validated; after its Close, nothing.
     let mut server = Connection::server(Config::default(), Duration::ZERO);
     server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
-    let mut wire = client_frame(0x81, b"late");
+    let mut wire = client_frame(0x01, b"la");
+    wire.extend(client_frame(0x80, b"te"));
     wire.extend(client_frame(0x88, b"\x03\xe8"));
+    wire.extend(client_frame(0x81, b"ghost"));
     let mut seen = Vec::new();
     feed(&mut server, Duration::ZERO, &mut wire, &mut seen).unwrap();
-    assert_eq!(seen, vec![Seen::Close(1000, String::new())]);
-    assert!(matches!(server.state(), State::Closed(_)));
+    let data = |payload: &[u8], first, last| Seen::Data {
+        text: true,
+        payload: payload.to_vec(),
+        first,
+        last,
+    };
+    assert_eq!(
+        seen,
+        vec![
+            data(b"la", true, false),
+            data(b"te", false, true),
+            Seen::Close(1000, String::new())
+        ]
+    );
+    assert_eq!(
+        server.state(),
+        State::Closed(Closure::Clean {
+            sent: CloseCode::NORMAL,
+            received: CloseCode::NORMAL
+        })
+    );
+}
+
+#[test]
+fn data_after_our_close_is_still_validated() {
+    let mut server = Connection::server(Config::default(), Duration::ZERO);
+    server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
+    let mut wire = client_frame(0x81, b"\xff");
+    let err = feed(&mut server, Duration::ZERO, &mut wire, &mut Vec::new()).unwrap_err();
+    assert_eq!(err, ConnectionError::Protocol(ProtocolError::InvalidUtf8));
+}
+
+#[test]
+fn an_unanswered_close_times_out_distinctly_from_a_clean_one() {
+    let mut config = Config::default();
+    config.close_timeout = Duration::from_secs(2);
+    let mut server = Connection::server(config, Duration::ZERO);
+    server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
+    drain(&mut server);
+    assert_eq!(server.poll_timeout(), Some(Duration::from_secs(2)));
+    server.handle_timeout(Duration::from_secs(2));
+    assert_eq!(
+        server.state(),
+        State::Closed(Closure::Failed(ConnectionError::CloseTimeout))
+    );
+    assert_eq!(server.error(), Some(ConnectionError::CloseTimeout));
+    assert!(server.is_finished());
 }
 
 #[test]

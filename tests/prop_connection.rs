@@ -55,10 +55,11 @@ fn refused_finish_message_leaves_the_utf8_state_alone() {
     );
 }
 
-/// After `close()` the state is `Closing` and received data is discarded: that includes the
-/// rest of a data frame whose header arrived before the Close was queued.
+/// After `close()` the state is `Closing` and received data is still delivered (RFC 6455
+/// 1.4): that includes the rest of a data frame whose header arrived before the Close was
+/// queued. Only the peer's Close ends delivery.
 #[test]
-fn no_data_is_delivered_after_close_even_mid_frame() {
+fn data_keeps_arriving_after_close_even_mid_frame() {
     let now = Duration::ZERO;
     let mut client = Connection::client(Config::default(), seeded_entropy(4), now);
     let mut wire = harness::server_frame(0x81, b"hello");
@@ -71,7 +72,7 @@ fn no_data_is_delivered_after_close_even_mid_frame() {
         .unwrap();
     assert!(matches!(client.state(), State::Closing { .. }));
     feed(&mut client, now, tail, &mut seen).unwrap();
-    assert_eq!(seen.len(), 1, "data delivered after close(): {seen:?}");
+    assert_eq!(seen.len(), 2, "the rest of the frame after close(): {seen:?}");
     // The peer's Close still completes the handshake.
     feed(
         &mut client,

@@ -9,7 +9,6 @@
 //! let listener = TcpListener::bind("127.0.0.1:9001")?;
 //! let (tcp, _) = listener.accept()?;
 //! let mut ws = WebSocket::accept(tcp, wscore::Config::default())?;
-//! ws.use_socket_timeouts(); // drive keepalive and close timers from read timeouts
 //! loop {
 //!     match ws.read() {
 //!         Ok(msg) if msg.is_data() => ws.send(&msg)?,
