@@ -179,7 +179,11 @@ fn entropy() -> Xorshift {
 type Conn = Connection<Vec<u8>, Xorshift>;
 
 fn wscore_conn(client: bool) -> Conn {
-    let role = if client { wscore::Role::Client } else { wscore::Role::Server };
+    let role = if client {
+        wscore::Role::Client
+    } else {
+        wscore::Role::Server
+    };
     Connection::new(role, wscore_config(), Vec::new(), entropy(), NOW)
 }
 

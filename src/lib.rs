@@ -86,9 +86,7 @@ pub use connection::{
 #[cfg(feature = "alloc")]
 pub use connection::{MessageAssembler, MessageRef};
 pub use entropy::{Entropy, EntropyError, NoEntropy};
-pub use error::{
-    BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError,
-};
+pub use error::{BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError};
 pub use role::Role;
 
 #[cfg(doctest)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use wscore::frame::CloseCode;
-use wscore::io::{Options, blocking, CloseReason, Error, Message};
+use wscore::io::{blocking, CloseReason, Error, Message, Options};
 use wscore::{Config, ConnectionError};
 
 /// A blocking echo server on an ephemeral port, serving `connections` connections.
@@ -326,11 +326,16 @@ fn the_accept_callback_refuses_with_its_status_and_body() {
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (tcp, _) = listener.accept().unwrap();
-            let result =
-                blocking::WebSocket::accept_with(tcp, Config::default(), Options::default(), Vec::new(), |r| {
+            let result = blocking::WebSocket::accept_with(
+                tcp,
+                Config::default(),
+                Options::default(),
+                Vec::new(),
+                |r| {
                     assert_eq!(r.path(), "/private");
                     Err((asked, "members only".to_string()))
-                });
+                },
+            );
             match result {
                 Err(Error::Refused(status)) => status,
                 other => panic!("{:?}", other.map(|_| ())),

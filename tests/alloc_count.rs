@@ -268,7 +268,10 @@ fn steady_state_paths_do_not_allocate_per_message() {
     let payload = [0xabu8; 16];
     let mut sink = Vec::with_capacity(MESSAGES * 64);
     for (role, mut conn) in [
-        ("server", Connection::new(Role::Server, Config::default(), Vec::new(), entropy(), NOW)),
+        (
+            "server",
+            Connection::new(Role::Server, Config::default(), Vec::new(), entropy(), NOW),
+        ),
         (
             "client",
             Connection::client(Config::default(), entropy(), NOW),

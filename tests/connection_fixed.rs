@@ -117,7 +117,10 @@ fn a_full_fixed_buffer_refuses_messages_but_still_closes() {
     let mut server = Connection::server_in(Config::default(), FixedBuffer::new(&mut mem), now);
     server.send_binary(&[1u8; 60]).unwrap();
     // 60 + 2 are used; 60 more bytes (plus a header) do not fit: nothing is queued.
-    assert_eq!(server.send_binary(&[2u8; 60]), Err(SendError::MessageQueueFull));
+    assert_eq!(
+        server.send_binary(&[2u8; 60]),
+        Err(SendError::MessageQueueFull)
+    );
     assert_eq!(server.queued_bytes(), 62);
     // The Close and pings live outside the buffer: they always fit.
     server.ping(b"p").unwrap();

@@ -7,7 +7,10 @@ use core::time::Duration;
 
 use harness::{client_frame, drain, feed, frames, merged, server_frame, Pair, Seen};
 use wscore::frame::{CloseCode, Opcode};
-use wscore::{Closure, Config, Connection, ConnectionError, DataKind, EntropyError, MessageAssembler, MessageRef, ProtocolError, Role, SendError, State};
+use wscore::{
+    Closure, Config, Connection, ConnectionError, DataKind, EntropyError, MessageAssembler,
+    MessageRef, ProtocolError, Role, SendError, State,
+};
 
 fn text(payload: &str) -> Seen {
     Seen::Data {
@@ -556,7 +559,10 @@ fn close_without_status_is_reported_as_1005_and_echoed_as_1000() {
     let mut seen = Vec::new();
     feed(&mut server, Duration::ZERO, &mut wire, &mut seen).unwrap();
     assert_eq!(seen, vec![Seen::Close(1005, String::new())]);
-    assert_eq!(harness::peer_close_code(&server), Some(CloseCode::NO_STATUS));
+    assert_eq!(
+        harness::peer_close_code(&server),
+        Some(CloseCode::NO_STATUS)
+    );
     assert_eq!(close_code_of(&drain(&mut server), Role::Client), Some(1000));
 }
 
@@ -962,7 +968,10 @@ fn outbound_queue_is_bounded_and_refusal_queues_nothing() {
         2 * (4 + 600),
         "two frames, 4-byte headers"
     );
-    assert_eq!(server.send_binary(&[0u8; 1]), Err(SendError::MessageQueueFull));
+    assert_eq!(
+        server.send_binary(&[0u8; 1]),
+        Err(SendError::MessageQueueFull)
+    );
     assert_eq!(server.queued_bytes(), 1208);
     // Control frames are bounded separately and still go out.
     server.ping(b"p").unwrap();

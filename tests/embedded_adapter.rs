@@ -99,9 +99,16 @@ fn embedded_client_and_server_echo_and_close() {
         let (client_end, server_end) = pair();
         let server = tokio::task::spawn_local(async move {
             let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-            let mut ws = WebSocket::accept(server_end, Config::default(), EmbeddedOptions::default(), &mut rx, &mut tx, clock)
-                .await
-                .expect("handshake");
+            let mut ws = WebSocket::accept(
+                server_end,
+                Config::default(),
+                EmbeddedOptions::default(),
+                &mut rx,
+                &mut tx,
+                clock,
+            )
+            .await
+            .expect("handshake");
             let mut echoed = 0;
             let mut message = Vec::new();
             loop {
@@ -182,8 +189,15 @@ fn embedded_server_refuses_a_bad_handshake() {
               Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
         );
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let result =
-            WebSocket::accept(server_end, Config::default(), EmbeddedOptions::default(), &mut rx, &mut tx, clock).await;
+        let result = WebSocket::accept(
+            server_end,
+            Config::default(),
+            EmbeddedOptions::default(),
+            &mut rx,
+            &mut tx,
+            clock,
+        )
+        .await;
         assert!(matches!(result, Err(Error::Handshake(_))));
         let answer: Vec<u8> = client_end.incoming.0.borrow().0.iter().copied().collect();
         assert!(

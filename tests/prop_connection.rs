@@ -14,7 +14,9 @@ use harness::{drain, feed, frames, merged, seeded_entropy, Seen};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use wscore::frame::Opcode;
-use wscore::{Entropy, Config, Connection, DataKind, Event, MessageAssembler, Role, SendError, State};
+use wscore::{
+    Config, Connection, DataKind, Entropy, Event, MessageAssembler, Role, SendError, State,
+};
 
 // ---------------------------------------------------------------------------------------
 // Regressions found by the `connection` fuzz target
@@ -72,7 +74,11 @@ fn data_keeps_arriving_after_close_even_mid_frame() {
         .unwrap();
     assert!(matches!(client.state(), State::Closing { .. }));
     feed(&mut client, now, tail, &mut seen).unwrap();
-    assert_eq!(seen.len(), 2, "the rest of the frame after close(): {seen:?}");
+    assert_eq!(
+        seen.len(),
+        2,
+        "the rest of the frame after close(): {seen:?}"
+    );
     // The peer's Close still completes the handshake.
     feed(
         &mut client,

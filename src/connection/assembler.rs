@@ -76,9 +76,9 @@ impl MessageAssembler {
         };
         Ok(Some(match data.kind {
             DataKind::Binary => MessageRef::Binary(bytes),
-            DataKind::Text => {
-                MessageRef::Text(core::str::from_utf8(bytes).map_err(|_| ProtocolError::InvalidUtf8)?)
-            }
+            DataKind::Text => MessageRef::Text(
+                core::str::from_utf8(bytes).map_err(|_| ProtocolError::InvalidUtf8)?,
+            ),
         }))
     }
 

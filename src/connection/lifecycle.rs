@@ -123,8 +123,9 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             State::Closed(Closure::Clean { .. }) => Ok(()),
             State::Closed(Closure::Failed(e)) => Err(e),
             State::Open | State::Closing { .. } => {
-                self.life
-                    .set(State::Closed(Closure::Failed(ConnectionError::AbnormalClosure)));
+                self.life.set(State::Closed(Closure::Failed(
+                    ConnectionError::AbnormalClosure,
+                )));
                 Err(ConnectionError::AbnormalClosure)
             }
         }

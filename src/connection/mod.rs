@@ -189,7 +189,13 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
 
     /// A connection for `role`, the general form of the constructors above (adapters use
     /// it to give both roles one type). `entropy` is only drawn from by a client.
-    pub fn new(role: Role, config: Config, buffer: B, entropy: R, now: Duration) -> Connection<B, R> {
+    pub fn new(
+        role: Role,
+        config: Config,
+        buffer: B,
+        entropy: R,
+        now: Duration,
+    ) -> Connection<B, R> {
         let config = config.normalized();
         let decoder = Decoder::new(role).with_max_payload(config.max_frame_payload);
         let timers = Timers::new(&config, now);
@@ -217,7 +223,8 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         mut self,
         extension: alloc::boxed::Box<dyn crate::extension::Extension>,
     ) -> Connection<B, R> {
-        let bits = extension.rsv_bits() & (crate::frame::RSV1 | crate::frame::RSV2 | crate::frame::RSV3);
+        let bits =
+            extension.rsv_bits() & (crate::frame::RSV1 | crate::frame::RSV2 | crate::frame::RSV3);
         self.decoder = self.decoder.with_allowed_rsv(bits);
         self.extension = Some(send::ExtensionSlot::new(extension));
         self

@@ -107,7 +107,9 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
                     input = rest;
                     self.on_header(now, opcode, fin, rsv, payload_len)
                 }
-                Ok((Item::Payload { data, last }, rest)) if self.inbound.frame_opcode.is_control() => {
+                Ok((Item::Payload { data, last }, rest))
+                    if self.inbound.frame_opcode.is_control() =>
+                {
                     input = rest;
                     self.on_control_payload(now, data, last)
                 }
@@ -343,7 +345,11 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     }
 
     /// A piece of a message the extension decodes; `end` marks the message's last piece.
-    fn on_transformed<'i>(&mut self, data: &mut [u8], end: bool) -> Result<Step<'i>, ProtocolError> {
+    fn on_transformed<'i>(
+        &mut self,
+        data: &mut [u8],
+        end: bool,
+    ) -> Result<Step<'i>, ProtocolError> {
         #[cfg(not(feature = "alloc"))]
         {
             let _ = (data, end);

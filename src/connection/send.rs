@@ -89,7 +89,12 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         self.queue_message(DataKind::Binary, payload, true)
     }
 
-    fn send_message(&mut self, kind: DataKind, payload: &[u8], transform: bool) -> Result<(), SendError> {
+    fn send_message(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        transform: bool,
+    ) -> Result<(), SendError> {
         self.check_message_start()?;
         if kind == DataKind::Text && core::str::from_utf8(payload).is_err() {
             return Err(SendError::InvalidUtf8);
@@ -106,12 +111,18 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     }
 
     /// Queues a whole, already checked message (through the extension when it transforms).
-    fn queue_message(&mut self, kind: DataKind, payload: &[u8], transform: bool) -> Result<(), SendError> {
+    fn queue_message(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        transform: bool,
+    ) -> Result<(), SendError> {
         let opcode = opcode_of(kind);
         #[cfg(feature = "alloc")]
         if transform {
             if let Some(mut slot) = self.extension.take() {
-                let result = self.queue_through(&mut slot, kind, Some(payload.len()), opcode, payload, true);
+                let result =
+                    self.queue_through(&mut slot, kind, Some(payload.len()), opcode, payload, true);
                 self.extension = Some(slot);
                 if let Some(result) = result {
                     return result;
@@ -198,7 +209,10 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     /// Checks a streamed piece; returns the message kind, whether a frame was queued, the
     /// extension's RSV bits, and the outgoing UTF-8 state after the piece (committed once it
     /// is queued).
-    fn check_fragment(&self, payload: &[u8]) -> Result<(DataKind, bool, u8, Utf8Validator), SendError> {
+    fn check_fragment(
+        &self,
+        payload: &[u8],
+    ) -> Result<(DataKind, bool, u8, Utf8Validator), SendError> {
         self.check_data_send()?;
         let Some((kind, started, rsv)) = self.outgoing.message else {
             return Err(SendError::NoMessageInProgress);
@@ -274,7 +288,13 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
 
     /// Queues `payload` as data frames of at most `max_send_frame_payload` bytes; `rsv` goes
     /// on the first. All or nothing: on any refusal nothing stays queued.
-    fn queue_data(&mut self, opcode: Opcode, payload: &[u8], fin: bool, rsv: u8) -> Result<(), SendError> {
+    fn queue_data(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        fin: bool,
+        rsv: u8,
+    ) -> Result<(), SendError> {
         let max = self.config.max_send_frame_payload;
         let masked = self.role.masks_outgoing();
         let full = payload.len() / max;
@@ -290,7 +310,8 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         let mut rest = payload;
         loop {
             let (chunk, after) = rest.split_at(rest.len().min(max));
-            let header = match self.frame_header(opcode, fin && after.is_empty(), rsv, chunk.len()) {
+            let header = match self.frame_header(opcode, fin && after.is_empty(), rsv, chunk.len())
+            {
                 Ok(header) => header,
                 Err(e) => {
                     self.out.rollback(mark);
@@ -312,7 +333,9 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             return Ok(());
         }
         match self.out.capacity() {
-            Some(capacity) if needed > capacity => Err(SendError::TooLargeForBuffer { needed, capacity }),
+            Some(capacity) if needed > capacity => {
+                Err(SendError::TooLargeForBuffer { needed, capacity })
+            }
             _ => Err(SendError::MessageQueueFull),
         }
     }
@@ -372,7 +395,13 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
 
     /// A frame header for this role: masked with a fresh key for a client.
     #[inline]
-    pub(super) fn frame_header(&mut self, opcode: Opcode, fin: bool, rsv: u8, len: usize) -> Result<Header, EntropyError> {
+    pub(super) fn frame_header(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        rsv: u8,
+        len: usize,
+    ) -> Result<Header, EntropyError> {
         let mut header = Header::new(opcode, fin, len as u64);
         header.rsv = rsv;
         if self.role.masks_outgoing() {

@@ -107,8 +107,9 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         }
         if self.timers.close_deadline.is_some_and(|d| now >= d) {
             if let State::Closing { .. } = self.life.state() {
-                self.life
-                    .set(State::Closed(Closure::Failed(ConnectionError::CloseTimeout)));
+                self.life.set(State::Closed(Closure::Failed(
+                    ConnectionError::CloseTimeout,
+                )));
             }
             self.life.end_transport();
         }

@@ -73,7 +73,10 @@ pub struct ClientHandshake<'a, B> {
     deadline: Option<Duration>,
     subprotocol: Subprotocol,
     #[cfg(feature = "alloc")]
-    negotiation: Option<(alloc::sync::Arc<dyn crate::extension::ClientNegotiation>, alloc::string::String)>,
+    negotiation: Option<(
+        alloc::sync::Arc<dyn crate::extension::ClientNegotiation>,
+        alloc::string::String,
+    )>,
     #[cfg(feature = "alloc")]
     extension: Option<alloc::boxed::Box<dyn crate::extension::Extension>>,
 }
@@ -133,7 +136,11 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
     /// Sets the opening deadline: `timeout` after `now` (the connect time). Past it the
     /// handshake fails with [`ClientFailureKind::TimedOut`].
     #[must_use]
-    pub fn with_timeout(mut self, now: Duration, timeout: Option<Duration>) -> ClientHandshake<'a, B> {
+    pub fn with_timeout(
+        mut self,
+        now: Duration,
+        timeout: Option<Duration>,
+    ) -> ClientHandshake<'a, B> {
         self.deadline = timeout.map(|t| now.saturating_add(t));
         self
     }
@@ -195,7 +202,10 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
         let room = (self.limits.max_head_len + 1).saturating_sub(before);
         let take = bytes.len().min(room);
         if !self.buf.has_room(take) {
-            return Err(self.failed(ClientFailureKind::Head(super::head::HeadError::HeadTooLarge), None));
+            return Err(self.failed(
+                ClientFailureKind::Head(super::head::HeadError::HeadTooLarge),
+                None,
+            ));
         }
         self.buf.extend_from_slice(&bytes[..take]);
         let end = match self.scanner.scan(&self.buf.as_slice()[self.request_len..]) {
@@ -250,10 +260,12 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
         #[cfg(feature = "alloc")]
         if let Some((negotiation, _)) = &self.negotiation {
             let mut answers = accepted.extensions();
-            if let Some(answer) = answers.find(|e| e.name().eq_ignore_ascii_case(negotiation.name())) {
-                let extension = negotiation
-                    .accept(&answer)
-                    .map_err(|e| ClientFailure::from(super::error::ClientError::ExtensionRefused(e)))?;
+            if let Some(answer) =
+                answers.find(|e| e.name().eq_ignore_ascii_case(negotiation.name()))
+            {
+                let extension = negotiation.accept(&answer).map_err(|e| {
+                    ClientFailure::from(super::error::ClientError::ExtensionRefused(e))
+                })?;
                 self.extension = Some(extension);
             }
         }
@@ -314,7 +326,11 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
     /// The open connection ([`ClientStatus::Accepted`]): client role, masking with keys from
     /// `entropy`, the `Config`, the selected subprotocol and the negotiated extension. `now`
     /// starts its keepalive timer. Bytes that followed the head go to its `receive`.
-    pub fn into_connection<R: Entropy>(mut self, entropy: R, now: Duration) -> Result<Connection<B, R>, BuildError> {
+    pub fn into_connection<R: Entropy>(
+        mut self,
+        entropy: R,
+        now: Duration,
+    ) -> Result<Connection<B, R>, BuildError> {
         if self.phase != Phase::Accepted {
             return Err(BuildError::NotReady);
         }

@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use super::emit::render_into;
 use super::error::{BuildError, HandshakeError};
-use super::head::{Header, HeadScanner, Limits, Status, EMPTY_HEADER};
+use super::head::{HeadScanner, Header, Limits, Status, EMPTY_HEADER};
 use super::server::{Reject, Request};
 use crate::entropy::{Entropy, NoEntropy};
 use crate::{Config, Connection, Role, SendBuffer};
@@ -367,8 +367,10 @@ impl<B: SendBuffer> ServerHandshake<B> {
                     self.internal_error();
                     return Err(BuildError::BufferTooSmall(e));
                 }
-                self.subprotocol = subprotocol
-                    .map_or(crate::connection::Subprotocol::NONE, crate::connection::Subprotocol::new);
+                self.subprotocol = subprotocol.map_or(
+                    crate::connection::Subprotocol::NONE,
+                    crate::connection::Subprotocol::new,
+                );
                 #[cfg(feature = "alloc")]
                 {
                     self.extension = extension;

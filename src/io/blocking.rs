@@ -116,7 +116,14 @@ impl<S: BlockingStream> WebSocket<S> {
         let clock = || epoch.elapsed();
         let opened = {
             let mut io = Blocking::new(&mut stream, epoch, options.open_timeout);
-            let result = run(serve(&mut io, config, &options, &already_read, &clock, &mut decide));
+            let result = run(serve(
+                &mut io,
+                config,
+                &options,
+                &already_read,
+                &clock,
+                &mut decide,
+            ));
             io.done()?;
             result?
         };
@@ -153,7 +160,12 @@ impl<S: BlockingStream> WebSocket<S> {
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2).
     /// `leftover` holds bytes already read that belong to the WebSocket stream. The
     /// connection's clock must count from now.
-    pub fn from_connection(stream: S, conn: StdConnection, leftover: &[u8], options: &Options) -> WebSocket<S> {
+    pub fn from_connection(
+        stream: S,
+        conn: StdConnection,
+        leftover: &[u8],
+        options: &Options,
+    ) -> WebSocket<S> {
         WebSocket {
             stream,
             conn,
@@ -319,7 +331,10 @@ impl<'s, S: BlockingStream> Blocking<'s, S> {
         };
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io::Error::new(ErrorKind::TimedOut, "opening handshake timed out"));
+            return Err(io::Error::new(
+                ErrorKind::TimedOut,
+                "opening handshake timed out",
+            ));
         }
         self.stream.set_read_timeout(Some(left))?;
         self.stream.set_write_timeout(Some(left))
@@ -352,11 +367,15 @@ fn run<F: Future<Output = Result<Opened, Error>>>(fut: F) -> Result<Opened, Erro
     let mut fut = pin!(fut);
     let mut cx = Context::from_waker(Waker::noop());
     match fut.as_mut().poll(&mut cx) {
-        Poll::Ready(Err(Error::Io(e))) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => {
+        Poll::Ready(Err(Error::Io(e)))
+            if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) =>
+        {
             Err(Error::OpenTimeout)
         }
         Poll::Ready(result) => result,
         // Blocking I/O never returns Pending, so the handshake finishes in one poll.
-        Poll::Pending => Err(Error::Io(io::Error::other("blocking handshake did not complete"))),
+        Poll::Pending => Err(Error::Io(io::Error::other(
+            "blocking handshake did not complete",
+        ))),
     }
 }

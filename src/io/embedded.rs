@@ -42,8 +42,8 @@ use embedded_io_async::{Read, Write};
 use super::driver::{self, OpeningError, OpeningIo};
 use crate::frame::CloseCode;
 use crate::handshake::{
-    Answer, ClientFailure, ClientHandshake, ClientRequest, HandshakeError, Limits,
-    ServerHandshake, UriError,
+    Answer, ClientFailure, ClientHandshake, ClientRequest, HandshakeError, Limits, ServerHandshake,
+    UriError,
 };
 use crate::{
     Config, Connection, ConnectionError, ControlPayload, Data, DataKind, Entropy, Event,
@@ -201,11 +201,15 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
         let limits = limits_for(&options, rx, tx);
         let mut hs = ServerHandshake::new(config, limits, FixedBuffer::new(tx), now)
             .with_timeout(now, options.open_timeout);
-        let mut answer = |hs: &mut ServerHandshake<FixedBuffer<'a>>| hs.respond(|_| Answer::accept());
-        let (start, end) = driver::serve(&mut Opening(&mut io), &mut hs, rx, 0, &clock, &mut answer)
-            .await
-            .map_err(opening_error)?;
-        let conn = hs.into_connection(clock()).map_err(|_| Error::BufferTooSmall)?;
+        let mut answer =
+            |hs: &mut ServerHandshake<FixedBuffer<'a>>| hs.respond(|_| Answer::accept());
+        let (start, end) =
+            driver::serve(&mut Opening(&mut io), &mut hs, rx, 0, &clock, &mut answer)
+                .await
+                .map_err(opening_error)?;
+        let conn = hs
+            .into_connection(clock())
+            .map_err(|_| Error::BufferTooSmall)?;
         Ok(WebSocket {
             io,
             conn,
@@ -410,4 +414,3 @@ impl<'a, T: Read + Write, R: Entropy> WebSocket<'a, T, R> {
         &mut self.io
     }
 }
-

@@ -87,7 +87,10 @@ impl Inbox {
     }
 }
 
-fn assemble(assembler: &mut MessageAssembler, data: Data<'_>) -> Result<Option<Message>, ConnectionError> {
+fn assemble(
+    assembler: &mut MessageAssembler,
+    data: Data<'_>,
+) -> Result<Option<Message>, ConnectionError> {
     Ok(match assembler.push(data)? {
         Some(MessageRef::Text(text)) => Some(Message::Text(String::from(text))),
         Some(MessageRef::Binary(bytes)) => Some(Message::Binary(bytes.to_vec())),

@@ -138,9 +138,7 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
     let (start, end) = match result {
         Ok(range) => range,
         Err(OpeningError::Rejected(failure)) => {
-            let location = hs
-                .rejection(|r| r.location().map(String::from))
-                .flatten();
+            let location = hs.rejection(|r| r.location().map(String::from)).flatten();
             let body = hs.rejection(|r| r.body.to_vec()).unwrap_or_default();
             return Err(Error::Rejected(Rejected {
                 failure,
@@ -155,7 +153,9 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
         query: None,
         subprotocol: hs.subprotocol().map(String::from),
     };
-    let conn = hs.into_connection(OsEntropy, clock()).map_err(build_error)?;
+    let conn = hs
+        .into_connection(OsEntropy, clock())
+        .map_err(build_error)?;
     Ok(Opened {
         conn,
         accepted,
@@ -166,7 +166,10 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
 }
 
 fn build_error(e: BuildError) -> Error {
-    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))
+    Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        e.to_string(),
+    ))
 }
 
 fn from_opening(e: OpeningError<std::io::Error>) -> Error {

@@ -43,8 +43,8 @@ impl Default for Options {
             open_timeout: Some(Duration::from_secs(10)),
             read_buffer: 64 * 1024,
             send_high_water: 128 * 1024,
-                    server_extensions: None,
-                    client_extensions: None,
+            server_extensions: None,
+            client_extensions: None,
         }
     }
 }

@@ -28,10 +28,10 @@ use std::time::Instant;
 use futures_core::Stream;
 use futures_sink::Sink;
 
+use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::driver::OpeningIo;
 use super::opening::{connect, serve, Accepted, Decision, Opened, StdConnection};
 use super::options::Options;
 use crate::handshake::{ClientRequest, Request};
@@ -126,7 +126,14 @@ impl<T: AsyncTransport> WebSocket<T> {
         let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
         let opened = {
             let mut opening = Opening(&mut io);
-            let fut = serve(&mut opening, config, &options, &already_read, &clock, &mut decide);
+            let fut = serve(
+                &mut opening,
+                config,
+                &options,
+                &already_read,
+                &clock,
+                &mut decide,
+            );
             with_deadline::<T, _>(deadline, fut).await?
         };
         Ok(WebSocket::from_opened(io, opened, epoch, &options))
@@ -153,7 +160,12 @@ impl<T: AsyncTransport> WebSocket<T> {
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2);
     /// `leftover` holds bytes already read. The connection's clock must count from now.
-    pub fn from_connection(io: T, conn: StdConnection, leftover: &[u8], options: &Options) -> WebSocket<T> {
+    pub fn from_connection(
+        io: T,
+        conn: StdConnection,
+        leftover: &[u8],
+        options: &Options,
+    ) -> WebSocket<T> {
         let inbox = Inbox::with_leftover(options.read_buffer_len(), leftover);
         WebSocket::from_parts(io, conn, inbox, Instant::now(), options)
     }
@@ -470,7 +482,10 @@ impl<T: AsyncTransport> OpeningIo for Opening<'_, T> {
 }
 
 /// Runs `fut` until `deadline` (the runtime's timer); past it, [`Error::OpenTimeout`].
-async fn with_deadline<T: AsyncTransport, F>(deadline: Option<Instant>, fut: F) -> Result<Opened, Error>
+async fn with_deadline<T: AsyncTransport, F>(
+    deadline: Option<Instant>,
+    fut: F,
+) -> Result<Opened, Error>
 where
     F: core::future::Future<Output = Result<Opened, Error>>,
 {

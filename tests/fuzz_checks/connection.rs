@@ -34,8 +34,7 @@ use core::time::Duration;
 use wscore::frame::{CloseCode, CloseEncodeError, CloseFrame, Decoder, Item, Opcode};
 use wscore::{
     Config, Connection, ConnectionError, DataKind, Entropy, EntropyError, Event, MessageAssembler,
-    MessageRef, Role,
-    SendError, State,
+    MessageRef, Role, SendError, State,
 };
 
 const KEEPALIVE: Duration = Duration::from_millis(1000);
@@ -801,7 +800,10 @@ impl Fuzz {
                 assert_eq!(got, Err(SendError::ControlTooLong(payload.len())))
             }
             // At most 16 may wait; whether the queue is full depends on the draining.
-            Ok(()) => assert!(matches!(got, Ok(()) | Err(SendError::ControlQueueFull)), "{got:?}"),
+            Ok(()) => assert!(
+                matches!(got, Ok(()) | Err(SendError::ControlQueueFull)),
+                "{got:?}"
+            ),
         }
     }
 

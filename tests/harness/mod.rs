@@ -33,7 +33,9 @@ pub type Client = Connection<Vec<u8>, Seeded>;
 pub type Server = Connection<Vec<u8>>;
 
 /// The code of the peer's Close, once the closing handshake completed.
-pub fn peer_close_code<R: Entropy>(conn: &Connection<Vec<u8>, R>) -> Option<wscore::frame::CloseCode> {
+pub fn peer_close_code<R: Entropy>(
+    conn: &Connection<Vec<u8>, R>,
+) -> Option<wscore::frame::CloseCode> {
     match conn.state() {
         wscore::State::Closed(wscore::Closure::Clean { received, .. }) => Some(received),
         _ => None,
