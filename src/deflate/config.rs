@@ -37,6 +37,7 @@ pub struct DeflateConfig {
     pub(crate) client_no_context_takeover: bool,
     pub(crate) server_max_window_bits: Option<u8>,
     pub(crate) client_max_window_bits: Option<u8>,
+    pub(crate) offer_client_max_window_bits: bool,
 }
 
 impl Default for DeflateConfig {
@@ -59,6 +60,7 @@ impl DeflateConfig {
             client_no_context_takeover: false,
             server_max_window_bits: None,
             client_max_window_bits: None,
+            offer_client_max_window_bits: true,
         }
     }
 
@@ -122,6 +124,14 @@ impl DeflateConfig {
     /// `client_max_window_bits=N` (`None`: offer it without a value). Clamped to 8..=15.
     pub const fn client_max_window_bits(mut self, bits: Option<u8>) -> Self {
         self.client_max_window_bits = clamp_bits(bits);
+        self
+    }
+
+    /// Client only: whether to offer `client_max_window_bits` at all (default `true`).
+    /// Without it the server may not limit the client's window, and an answer that does is
+    /// refused.
+    pub const fn offer_client_max_window_bits(mut self, on: bool) -> Self {
+        self.offer_client_max_window_bits = on;
         self
     }
 

@@ -183,7 +183,7 @@ impl<B: Backend> DeflateClient<B> {
             server_no_context_takeover: config.server_no_context_takeover,
             client_no_context_takeover: config.client_no_context_takeover,
             server_max_window_bits: config.server_max_window_bits,
-            client_max_window_bits: Some(client_window),
+            client_max_window_bits: config.offer_client_max_window_bits.then_some(client_window),
         }
     }
 
