@@ -214,3 +214,29 @@ fn memory_policy() {
     inflate(&mut c, &[&wire], 100).unwrap();
     assert!(c.has_inflater());
 }
+
+fn stored_blocks_over_64k<B: backend::Backend>(backend: B) {
+    // Level 0 writes stored blocks; a message over one block's 65535 bytes must still end
+    // with the complete sync flush (miniz's slice API once stopped short here).
+    let config = DeflateConfig::new().threshold(0).level(0);
+    let mut c = DeflateCodec::new(backend.clone(), settings(15, false, false), config);
+    let mut d = codec(backend);
+    let big: Vec<u8> = (0..95235u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    for msg in [&b"AA)%e\x01q\r"[..], b"", &big, &big] {
+        let wire = deflate(&mut c, msg);
+        assert_eq!(inflate(&mut d, &[&wire], msg.len()).unwrap(), msg);
+    }
+}
+
+#[test]
+fn stored_blocks_over_64k_miniz() {
+    stored_blocks_over_64k(Miniz);
+}
+
+#[cfg(feature = "zlib-rs")]
+#[test]
+fn stored_blocks_over_64k_zlib_rs() {
+    stored_blocks_over_64k(ZlibRs);
+}

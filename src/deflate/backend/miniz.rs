@@ -12,13 +12,13 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
-use miniz_oxide::deflate::core::CompressorOxide;
+use miniz_oxide::deflate::core::{compress_to_output, CompressorOxide, TDEFLFlush, TDEFLStatus};
 use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressionStrategy};
 use miniz_oxide::inflate::stream::InflateState;
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
 use super::InflateProgress;
-use super::{compress_loop, Backend, BackendError, Compress, CompressParams, Inflate};
+use super::{Backend, BackendError, Compress, CompressParams, Inflate};
 
 /// The `miniz_oxide` backend.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,17 +95,24 @@ impl Compress for MinizCompressor {
         sync: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), BackendError> {
-        let flush = if sync { MZFlush::Sync } else { MZFlush::None };
-        let inner = &mut self.inner;
-        compress_loop(input, out, |input, output| {
-            let r = miniz_oxide::deflate::stream::deflate(inner, input, output, flush);
-            match r.status {
-                Ok(_) => Ok((r.bytes_consumed, r.bytes_written)),
-                // No progress possible: nothing more to do with this input.
-                Err(MZError::Buf) => Ok((r.bytes_consumed, r.bytes_written)),
-                Err(e) => Err(stream_error(e)),
-            }
-        })
+        // The callback form: output is never short, so one call consumes all of the input
+        // and completes the flush. (The slice-based stream API can return with all input
+        // taken but part of a level-0 flush still pending, which looks like completion.)
+        let flush = if sync {
+            TDEFLFlush::Sync
+        } else {
+            TDEFLFlush::None
+        };
+        let (status, consumed) = compress_to_output(&mut self.inner, input, flush, |bytes| {
+            out.extend_from_slice(bytes);
+            true
+        });
+        match status {
+            TDEFLStatus::Okay | TDEFLStatus::Done if consumed == input.len() => Ok(()),
+            _ => Err(BackendError {
+                reason: "compression stream error",
+            }),
+        }
     }
 
     fn reset(&mut self) {
