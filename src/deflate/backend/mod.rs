@@ -115,6 +115,7 @@ pub trait Inflate: Send + fmt::Debug {
 /// Output is produced into the caller's `Vec` in steps of this many bytes.
 pub(crate) const OUT_STEP: usize = 16 * 1024;
 
+#[cfg(feature = "zlib-rs")]
 /// Runs `step` (which fills the given zeroed slice and returns `(consumed, written)`) until
 /// it has consumed all of `input` without filling its output slice.
 pub(crate) fn compress_loop(
