@@ -27,6 +27,8 @@
 //!   `Response` (implies `std`).
 //! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io` (with `std`).
 //! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
+//! - `deflate`: permessage-deflate (RFC 7692) in [`deflate`] over `miniz_oxide` (implies
+//!   `alloc`, works without `std`); `zlib-rs` adds the `zlib-rs` backend (implies `std`).
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -62,6 +64,8 @@ extern crate alloc;
 extern crate std;
 
 mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 mod entropy;
 mod error;
 #[cfg(feature = "alloc")]
