@@ -1,3 +1,4 @@
+#![allow(clippy::too_many_arguments, clippy::type_complexity)]
 #![cfg(feature = "deflate")]
 //! Property tests of the permessage-deflate codec through the extension traits: messages
 //! of every kind (empty, random, highly compressible, JSON-like, up to ~200 KiB) sent in
@@ -50,7 +51,7 @@ fn message() -> impl Strategy<Value = Vec<u8>> {
                 while v.len() < len {
                     let n = next();
                     let run = (n % 300) as usize + 1;
-                    v.extend(std::iter::repeat(n as u8 >> 5).take(run));
+                    v.extend(std::iter::repeat_n(n as u8 >> 5, run));
                 }
                 v.truncate(len);
                 v

@@ -186,22 +186,31 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             if let Some(mut slot) = self.extension.take() {
                 let result = self.queue_encoded(&mut slot, opcode, payload, fin, first_rsv);
                 self.extension = Some(slot);
-                result?;
-                self.after_fragment(kind, rsv, utf8, fin);
+                // The extension may hold a piece back (no frame yet): the message has then
+                // not started on the wire, and its first frame must still carry the bits.
+                let queued = result?;
+                self.after_fragment(kind, started || queued, rsv, utf8, fin);
                 return Ok(());
             }
         }
         let _ = first_rsv;
         self.queue_data(opcode, payload, fin, 0)?;
-        self.after_fragment(kind, rsv, utf8, fin);
+        self.after_fragment(kind, true, rsv, utf8, fin);
         Ok(())
     }
 
-    fn after_fragment(&mut self, kind: DataKind, rsv: u8, utf8: Utf8Validator, fin: bool) {
+    fn after_fragment(
+        &mut self,
+        kind: DataKind,
+        started: bool,
+        rsv: u8,
+        utf8: Utf8Validator,
+        fin: bool,
+    ) {
         if fin {
             self.outgoing.message = None;
         } else {
-            self.outgoing.message = Some((kind, true, rsv));
+            self.outgoing.message = Some((kind, started, rsv));
             self.outgoing.utf8 = utf8;
         }
     }
@@ -356,12 +365,15 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         if rsv == 0 {
             return None;
         }
-        Some(self.queue_encoded(slot, opcode, payload, fin, rsv))
+        Some(
+            self.queue_encoded(slot, opcode, payload, fin, rsv)
+                .map(|_| ()),
+        )
     }
 
-    /// Encodes a piece with the extension and queues the result. Room for the worst case is
-    /// checked before encoding, so a refusal never leaves the extension's state ahead of what
-    /// the peer will see.
+    /// Encodes a piece with the extension and queues the result; returns whether a frame was
+    /// queued. Room for the worst case is checked before encoding, so a refusal never leaves
+    /// the extension's state ahead of what the peer will see.
     #[cfg(feature = "alloc")]
     fn queue_encoded(
         &mut self,
@@ -370,7 +382,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         payload: &[u8],
         fin: bool,
         rsv: u8,
-    ) -> Result<(), SendError> {
+    ) -> Result<bool, SendError> {
         // DEFLATE never grows data by more than 5 bytes per 16 KiB stored block plus a few
         // bytes of framing; leave generous room for any extension of that kind.
         let worst = payload.len() + payload.len() / 8 + 64;
@@ -381,9 +393,10 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             return Err(SendError::Extension(e));
         }
         if slot.encoded.is_empty() && !fin {
-            return Ok(());
+            return Ok(false);
         }
-        self.queue_data(opcode, &slot.encoded, fin, rsv)
+        self.queue_data(opcode, &slot.encoded, fin, rsv)?;
+        Ok(true)
     }
 
     /// Queues our Close, masked for a client.
