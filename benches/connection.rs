@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tungstenite::protocol::{Role as TRole, WebSocket, WebSocketConfig};
 use tungstenite::{Bytes, Message as TMessage};
-use wscore::frame::{encode_frame, Header, Opcode};
+use wscore::frame::{encode_frame, FrameHeader, Opcode};
 use wscore::{Config, Connection, DataKind, Event, MessageAssembler};
 
 const NOW: Duration = Duration::ZERO;
@@ -133,7 +133,7 @@ impl Workload {
                 key_state = key_state
                     .wrapping_mul(1_664_525)
                     .wrapping_add(1_013_904_223);
-                let header = Header::new(opcode, i + 1 == pieces.len(), 0)
+                let header = FrameHeader::new(opcode, i + 1 == pieces.len(), 0)
                     .with_mask(key_state.to_le_bytes());
                 let n = encode_frame(header, piece, &mut frame).expect("frame buffer");
                 wire.extend_from_slice(&frame[..n]);

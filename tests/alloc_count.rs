@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use wscore::frame::{encode_frame, Header, Opcode};
+use wscore::frame::{encode_frame, FrameHeader, Opcode};
 use wscore::{Config, Connection, DataKind, Entropy, EntropyError, Event, MessageAssembler, Role};
 
 struct Counting;
@@ -108,7 +108,7 @@ fn client_wire(count: usize, len: usize, fragment: usize) -> Vec<u8> {
                 Opcode::Continuation
             };
             let key = [m as u8 ^ 0x5a, i as u8 ^ 0xa5, 0x3c, 0xc3];
-            let header = Header::new(opcode, i + 1 == pieces.len(), 0).with_mask(key);
+            let header = FrameHeader::new(opcode, i + 1 == pieces.len(), 0).with_mask(key);
             let n = encode_frame(header, piece, &mut frame).unwrap();
             wire.extend_from_slice(&frame[..n]);
         }

@@ -6,7 +6,7 @@ use wscore::deflate::{
     ClientWindowBits, CodecSettings, DeflateClient, DeflateConfig, DeflateParams, DeflateServer,
 };
 use wscore::extension::{ClientNegotiation, NegotiationError, ServerNegotiation};
-use wscore::handshake::{ExtensionList, Extensions, Header};
+use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
 
 fn item(value: &str) -> wscore::handshake::ExtensionItem<'_> {
     ExtensionList::new(value.as_bytes())
@@ -17,7 +17,7 @@ fn item(value: &str) -> wscore::handshake::ExtensionItem<'_> {
 
 /// The server's answer to `offers` (one header value), if any.
 fn answer(server: &DeflateServer, offers: &str) -> Option<String> {
-    let headers = [Header::new("Sec-WebSocket-Extensions", offers)];
+    let headers = [HttpHeader::new("Sec-WebSocket-Extensions", offers)];
     server
         .negotiate(Extensions::new(&headers))
         .map(|agreed| agreed.response)
@@ -243,7 +243,7 @@ fn client_offers() {
     );
     // The offer is valid for our own server, which takes the first one.
     let offer = client.offer();
-    let headers = [Header::new("Sec-WebSocket-Extensions", &offer)];
+    let headers = [HttpHeader::new("Sec-WebSocket-Extensions", &offer)];
     let agreed = default_server()
         .negotiate(Extensions::new(&headers))
         .unwrap();

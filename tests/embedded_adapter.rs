@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wscore::frame::CloseCode;
-use wscore::io::embedded::{EmbeddedOptions, Error, WebSocket};
+use wscore::io::embedded::{EmbeddedOptions, EmbeddedWebSocket, Error};
 use wscore::{Config, DataKind, Event};
 
 /// One direction of an in-memory byte pipe; reading waits (yields) until bytes arrive.
@@ -99,7 +99,7 @@ fn embedded_client_and_server_echo_and_close() {
         let (client_end, server_end) = pair();
         let server = tokio::task::spawn_local(async move {
             let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-            let mut ws = WebSocket::accept(
+            let mut ws = EmbeddedWebSocket::accept(
                 server_end,
                 Config::default(),
                 EmbeddedOptions::default(),
@@ -132,7 +132,7 @@ fn embedded_client_and_server_echo_and_close() {
         });
 
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let mut ws = WebSocket::connect(
+        let mut ws = EmbeddedWebSocket::connect(
             client_end,
             "ws://device.local/echo",
             [9; 16],
@@ -186,10 +186,10 @@ fn embedded_server_refuses_a_bad_handshake() {
         let (client_end, server_end) = pair();
         client_end.outgoing.0.borrow_mut().0.extend(
             b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-              Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
+              Sec-EmbeddedWebSocket-Key: short\r\nSec-EmbeddedWebSocket-Version: 13\r\n\r\n",
         );
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let result = WebSocket::accept(
+        let result = EmbeddedWebSocket::accept(
             server_end,
             Config::default(),
             EmbeddedOptions::default(),
@@ -222,7 +222,7 @@ fn embedded_client_reports_a_refused_upgrade() {
             .0
             .extend(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let result = WebSocket::connect(
+        let result = EmbeddedWebSocket::connect(
             client_end,
             "ws://device.local/missing",
             [1; 16],

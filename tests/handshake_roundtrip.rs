@@ -2,7 +2,7 @@
 //! and whatever our server answers, our client accepts; split at any point, nothing is lost.
 
 use proptest::prelude::*;
-use wscore::handshake::{ClientRequest, Header, Limits, Request, Status, WsUri, EMPTY_HEADER};
+use wscore::handshake::{ClientRequest, HttpHeader, Limits, Request, Status, WsUri, EMPTY_HEADER};
 
 fn host() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -97,7 +97,7 @@ proptest! {
         if deflate {
             accept = accept.extensions("permessage-deflate").unwrap();
         }
-        let extra = [Header::new("Server", "roundtrip")];
+        let extra = [HttpHeader::new("Server", "roundtrip")];
         accept = accept.headers(&extra).unwrap();
         let mut answer = [0u8; 512];
         let m = accept.write_to(&mut answer).unwrap();

@@ -9,7 +9,7 @@ mod harness;
 use core::time::Duration;
 
 use harness::{client_frame, frames, seeded_entropy};
-use wscore::frame::{CloseCode, Header, Opcode};
+use wscore::frame::{CloseCode, FrameHeader, Opcode};
 use wscore::{Config, Connection, Entropy, Role};
 
 const NOW: Duration = Duration::ZERO;
@@ -36,7 +36,7 @@ fn drain_in_steps<R: Entropy>(
 fn summary(receiver: Role, wire: &[u8]) -> Vec<(Opcode, bool, Vec<u8>)> {
     frames(receiver, wire)
         .into_iter()
-        .map(|(h, p): (Header, Vec<u8>)| (h.opcode, h.fin, p))
+        .map(|(h, p): (FrameHeader, Vec<u8>)| (h.opcode, h.fin, p))
         .collect()
 }
 

@@ -6,7 +6,7 @@ use core::time::Duration;
 use super::event::{ControlPayload, Data, DataKind, Event, PeerClose};
 use super::{Connection, SendBuffer};
 use crate::entropy::Entropy;
-use crate::frame::{CloseCode, CloseFrame, Header, Item, Opcode, MAX_CONTROL_PAYLOAD};
+use crate::frame::{CloseCode, CloseFrame, FrameHeader, Item, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::utf8::Utf8Validator;
 use crate::{ConnectionError, ProtocolError};
 
@@ -95,7 +95,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
             let step = match self.decoder.decode(input) {
                 Ok((Item::NeedMore, _)) => return Ok(None),
                 Ok((
-                    Item::Header(Header {
+                    Item::Header(FrameHeader {
                         opcode,
                         fin,
                         rsv,

@@ -7,7 +7,7 @@ use super::event::DataKind;
 use super::lifecycle::State;
 use super::{Connection, SendBuffer, MAX_URGENT};
 use crate::entropy::{draw_key, Entropy, EntropyError};
-use crate::frame::{CloseCode, CloseFrame, Header, Opcode, MAX_CONTROL_PAYLOAD};
+use crate::frame::{CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::utf8::Utf8Validator;
 use crate::SendError;
 
@@ -414,8 +414,8 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         fin: bool,
         rsv: u8,
         len: usize,
-    ) -> Result<Header, EntropyError> {
-        let mut header = Header::new(opcode, fin, len as u64);
+    ) -> Result<FrameHeader, EntropyError> {
+        let mut header = FrameHeader::new(opcode, fin, len as u64);
         header.rsv = rsv;
         if self.role.masks_outgoing() {
             header = header.with_mask(draw_key(&mut self.entropy)?);

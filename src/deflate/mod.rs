@@ -16,12 +16,12 @@
 //! ```
 //! use wscore::deflate::{DeflateClient, DeflateConfig, DeflateServer};
 //! use wscore::extension::{ClientNegotiation, ServerNegotiation};
-//! use wscore::handshake::{ExtensionList, Extensions, Header};
+//! use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
 //! use wscore::DataKind;
 //!
 //! let client = DeflateClient::new(DeflateConfig::new().threshold(0));
 //! let offer = client.offer();
-//! let headers = [Header::new("Sec-WebSocket-Extensions", &offer)];
+//! let headers = [HttpHeader::new("Sec-WebSocket-Extensions", &offer)];
 //! let server = DeflateServer::new(DeflateConfig::new().threshold(0));
 //! let agreed = server.negotiate(Extensions::new(&headers)).unwrap();
 //! let answer = ExtensionList::new(agreed.response.as_bytes()).next().unwrap().unwrap();

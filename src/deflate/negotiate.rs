@@ -29,10 +29,10 @@ fn usable_window<B: Backend>(backend: &B, cap: u8) -> Option<u8> {
 /// ```
 /// use wscore::deflate::{DeflateConfig, DeflateServer};
 /// use wscore::extension::ServerNegotiation;
-/// use wscore::handshake::{Extensions, Header};
+/// use wscore::handshake::{Extensions, HttpHeader};
 ///
 /// let server = DeflateServer::new(DeflateConfig::new().server_max_window_bits(Some(12)));
-/// let headers = [Header::new(
+/// let headers = [HttpHeader::new(
 ///     "Sec-WebSocket-Extensions",
 ///     "permessage-deflate; client_max_window_bits; server_max_window_bits=10",
 /// )];

@@ -7,7 +7,7 @@ use crate::BufferTooSmall;
 
 use super::emit::{reason_phrase, write_all_or_nothing, Out};
 use super::grammar::SyntaxError;
-use super::head::{HeadError, Header, ResponseHead};
+use super::head::{HeadError, HttpHeader, ResponseHead};
 
 /// Why a server refuses an opening handshake request.
 ///
@@ -55,8 +55,8 @@ pub enum HandshakeError {
     UnexpectedBody,
 }
 
-const VERSION_13: &[Header<'static>] = &[Header::new("Sec-WebSocket-Version", "13")];
-const ALLOW_GET: &[Header<'static>] = &[Header::new("Allow", "GET")];
+const VERSION_13: &[HttpHeader<'static>] = &[HttpHeader::new("Sec-WebSocket-Version", "13")];
+const ALLOW_GET: &[HttpHeader<'static>] = &[HttpHeader::new("Allow", "GET")];
 
 impl HandshakeError {
     /// The HTTP status code to answer with.
@@ -71,7 +71,7 @@ impl HandshakeError {
 
     /// Headers the answer must carry besides the framing ones: `Sec-WebSocket-Version: 13`
     /// on version errors (RFC 6455 4.4), `Allow: GET` on 405 (RFC 9110 15.5.6).
-    pub const fn headers(&self) -> &'static [Header<'static>] {
+    pub const fn headers(&self) -> &'static [HttpHeader<'static>] {
         match self {
             HandshakeError::UnsupportedVersion | HandshakeError::MissingVersion => VERSION_13,
             HandshakeError::MethodNotGet => ALLOW_GET,

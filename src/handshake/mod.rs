@@ -8,9 +8,9 @@
 //!
 //! | piece | items |
 //! |---|---|
-//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`], [`HeadScanner`] |
+//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`HttpHeader`], [`Status`], [`HeadScanner`] |
 //! | server (RFC 6455 4.2) | [`Request`], [`Accept`], [`Reject`], [`HandshakeError`] |
-//! | client (RFC 6455 4.1) | [`ClientRequest`], [`Accepted`], [`ClientError`], [`WsUri`] |
+//! | client (RFC 6455 4.1) | [`ClientRequest`], [`AcceptedResponse`], [`ClientError`], [`WsUri`] |
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
 //! | header grammar | [`Subprotocols`], [`Extensions`], [`ExtensionList`], [`ListItems`] |
 //! | HTTP/2 and HTTP/3 (RFC 8441, 9220) | [`negotiate`] |
@@ -60,7 +60,7 @@ mod server_handshake;
 mod uri;
 
 pub use accept::{accept_key, AcceptKey, Key, WEBSOCKET_GUID};
-pub use client::{Accepted, ClientRequest};
+pub use client::{AcceptedResponse, ClientRequest};
 pub use client_handshake::{ClientHandshake, ClientStatus};
 pub use emit::reason_phrase;
 pub use error::{
@@ -72,7 +72,7 @@ pub use grammar::{
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
 };
 pub use head::{
-    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, RequestHead,
+    parse_request, parse_response, HeadError, HeadScanner, HttpHeader, Limits, RequestHead,
     ResponseHead, Status, EMPTY_HEADER,
 };
 #[cfg(feature = "alloc")]

@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use super::emit::render_into;
 use super::error::{BuildError, HandshakeError};
-use super::head::{HeadScanner, Header, Limits, Status, EMPTY_HEADER};
+use super::head::{HeadScanner, HttpHeader, Limits, Status, EMPTY_HEADER};
 use super::server::{Reject, Request};
 use crate::entropy::{Entropy, NoEntropy};
 use crate::{Config, Connection, Role, SendBuffer};
@@ -52,7 +52,7 @@ enum Phase {
 pub struct Answer<'d> {
     reject: Option<Reject<'d>>,
     subprotocol: Option<&'d str>,
-    headers: &'d [Header<'d>],
+    headers: &'d [HttpHeader<'d>],
 }
 
 impl<'d> Answer<'d> {
@@ -82,7 +82,7 @@ impl<'d> Answer<'d> {
     }
 
     /// Adds response headers to the 101 (cookies, server name...).
-    pub const fn headers(mut self, headers: &'d [Header<'d>]) -> Answer<'d> {
+    pub const fn headers(mut self, headers: &'d [HttpHeader<'d>]) -> Answer<'d> {
         self.headers = headers;
         self
     }
@@ -489,7 +489,7 @@ enum Decided<'d> {
     Accept {
         key: super::accept::AcceptKey,
         subprotocol: Option<&'d str>,
-        headers: &'d [Header<'d>],
+        headers: &'d [HttpHeader<'d>],
         #[cfg(feature = "alloc")]
         agreed: Option<crate::extension::Agreed>,
     },

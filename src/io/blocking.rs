@@ -1,14 +1,14 @@
-//! The blocking adapter (feature `blocking`): a WebSocket over any `std::io::Read + Write`
+//! The blocking adapter (feature `blocking`): a BlockingWebSocket over any `std::io::Read + Write`
 //! (a `TcpStream`, a TLS stream, a Unix socket).
 //!
 //! ```no_run
 //! use std::net::TcpListener;
-//! use wscore::io::blocking::WebSocket;
+//! use wscore::io::blocking::BlockingWebSocket;
 //! use wscore::io::Message;
 //!
 //! let listener = TcpListener::bind("127.0.0.1:9001")?;
 //! let (tcp, _) = listener.accept()?;
-//! let mut ws = WebSocket::accept(tcp, wscore::Config::default())?;
+//! let mut ws = BlockingWebSocket::accept(tcp, wscore::Config::default())?;
 //! loop {
 //!     match ws.read() {
 //!         Ok(msg) if msg.is_data() => ws.send(&msg)?,
@@ -33,7 +33,7 @@ use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{connect, nonce, serve, Accepted, Decision, Opened, StdConnection};
+use super::opening::{connect, nonce, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
 use crate::frame::CloseCode;
 use crate::handshake::{ClientRequest, Request};
@@ -80,26 +80,26 @@ impl BlockingStream for std::os::unix::net::UnixStream {
     }
 }
 
-/// A WebSocket over a blocking stream.
+/// A BlockingWebSocket over a blocking stream.
 ///
 /// `read` blocks until a message arrives; `send` blocks until the message is written (a slow
 /// peer makes it wait; nothing piles up). Pings are answered and Close is echoed inside
 /// `read`. The core's timers fire through the stream's read timeout
 /// ([`BlockingStream`]), which the adapter sets to the next deadline before each read.
 #[derive(Debug)]
-pub struct WebSocket<S> {
+pub struct BlockingWebSocket<S> {
     stream: S,
     conn: StdConnection,
     inbox: Inbox,
     epoch: Instant,
-    accepted: Accepted,
+    accepted: UpgradeInfo,
 }
 
-impl<S: BlockingStream> WebSocket<S> {
+impl<S: BlockingStream> BlockingWebSocket<S> {
     /// Server side: reads the handshake request, answers it (101, or the error response),
     /// and returns the open connection.
-    pub fn accept(stream: S, config: Config) -> Result<WebSocket<S>, Error> {
-        WebSocket::accept_with(stream, config, Options::default(), Vec::new(), |_| Ok(None))
+    pub fn accept(stream: S, config: Config) -> Result<BlockingWebSocket<S>, Error> {
+        BlockingWebSocket::accept_with(stream, config, Options::default(), Vec::new(), |_| Ok(None))
     }
 
     /// Server side, with [`Options`], the bytes already read from `stream` (e.g. by a router
@@ -111,7 +111,7 @@ impl<S: BlockingStream> WebSocket<S> {
         options: Options,
         already_read: Vec<u8>,
         mut decide: impl FnMut(&Request<'_, '_>) -> Decision,
-    ) -> Result<WebSocket<S>, Error> {
+    ) -> Result<BlockingWebSocket<S>, Error> {
         let epoch = Instant::now();
         let clock = || epoch.elapsed();
         let opened = {
@@ -127,15 +127,15 @@ impl<S: BlockingStream> WebSocket<S> {
             io.done()?;
             result?
         };
-        Ok(WebSocket::from_opened(stream, opened, epoch))
+        Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
     }
 
     /// Client side: sends the handshake request for `uri` (`ws://host[:port]/path`) over
     /// `stream` (already connected to that host, TLS already set up for `wss://`), checks
     /// the response, and returns the open connection.
-    pub fn connect(uri: &str, stream: S, config: Config) -> Result<WebSocket<S>, Error> {
+    pub fn connect(uri: &str, stream: S, config: Config) -> Result<BlockingWebSocket<S>, Error> {
         let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-        WebSocket::connect_with(request, stream, config, Options::default())
+        BlockingWebSocket::connect_with(request, stream, config, Options::default())
     }
 
     /// Client side with a prepared request (origin, subprotocols, extra headers) and
@@ -145,7 +145,7 @@ impl<S: BlockingStream> WebSocket<S> {
         mut stream: S,
         config: Config,
         options: Options,
-    ) -> Result<WebSocket<S>, Error> {
+    ) -> Result<BlockingWebSocket<S>, Error> {
         let epoch = Instant::now();
         let clock = || epoch.elapsed();
         let opened = {
@@ -154,29 +154,29 @@ impl<S: BlockingStream> WebSocket<S> {
             io.done()?;
             result?
         };
-        Ok(WebSocket::from_opened(stream, opened, epoch))
+        Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
     }
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2).
-    /// `leftover` holds bytes already read that belong to the WebSocket stream. The
+    /// `leftover` holds bytes already read that belong to the BlockingWebSocket stream. The
     /// connection's clock must count from now.
     pub fn from_connection(
         stream: S,
         conn: StdConnection,
         leftover: &[u8],
         options: &Options,
-    ) -> WebSocket<S> {
-        WebSocket {
+    ) -> BlockingWebSocket<S> {
+        BlockingWebSocket {
             stream,
             conn,
             inbox: Inbox::with_leftover(options.read_buffer_len(), leftover),
             epoch: Instant::now(),
-            accepted: Accepted::default(),
+            accepted: UpgradeInfo::default(),
         }
     }
 
-    fn from_opened(stream: S, opened: Opened, epoch: Instant) -> WebSocket<S> {
-        WebSocket {
+    fn from_opened(stream: S, opened: Opened, epoch: Instant) -> BlockingWebSocket<S> {
+        BlockingWebSocket {
             stream,
             conn: opened.conn,
             inbox: Inbox::new(opened.rx, opened.start, opened.end),
@@ -187,7 +187,7 @@ impl<S: BlockingStream> WebSocket<S> {
 
     /// What the handshake agreed: the request path and query (server side) and the
     /// subprotocol.
-    pub fn accepted(&self) -> &Accepted {
+    pub fn accepted(&self) -> &UpgradeInfo {
         &self.accepted
     }
 

@@ -1,4 +1,4 @@
-//! The embedded-io-async adapter (feature `embedded-io-async`): a WebSocket over any
+//! The embedded-io-async adapter (feature `embedded-io-async`): a EmbeddedWebSocket over any
 //! `embedded_io_async::Read + Write` (an embassy-net TCP socket, a UART bridge), with no
 //! `std` and no allocator. The caller provides the receive and send buffers and, for a
 //! client, the handshake nonce and a key source; time comes from a clock function.
@@ -6,7 +6,7 @@
 //! ```no_run
 //! # async fn run<T: embedded_io_async::Read + embedded_io_async::Write>(socket: T) -> Result<(), wscore::io::embedded::Error<T::Error>> {
 //! use core::time::Duration;
-//! use wscore::io::embedded::{EmbeddedOptions, WebSocket};
+//! use wscore::io::embedded::{EmbeddedOptions, EmbeddedWebSocket};
 //! use wscore::{Config, DataKind, Event};
 //!
 //! fn clock() -> Duration { Duration::ZERO /* e.g. embassy_time::Instant::now() */ }
@@ -17,7 +17,7 @@
 //!
 //! let (mut rx, mut tx) = ([0u8; 2048], [0u8; 2048]);
 //! let nonce = [7u8; 16]; // from the hardware generator too
-//! let mut ws = WebSocket::connect(socket, "ws://10.0.0.2/telemetry", nonce, trng,
+//! let mut ws = EmbeddedWebSocket::connect(socket, "ws://10.0.0.2/telemetry", nonce, trng,
 //!                                 Config::default(), EmbeddedOptions::default(),
 //!                                 &mut rx, &mut tx, clock).await?;
 //! ws.send(DataKind::Text, b"temperature=21.5").await?;
@@ -31,8 +31,8 @@
 //! Messages arrive as pieces ([`Data`] with `first`/`last`), which is how a device streams a
 //! message larger than its memory. Timers: embedded-io-async has none, so arm your
 //! executor's timer for [`Connection::poll_timeout`] and call
-//! [`WebSocket::handle_timeout`] when it fires (e.g. `select` it against
-//! [`WebSocket::read`]).
+//! [`EmbeddedWebSocket::handle_timeout`] when it fires (e.g. `select` it against
+//! [`EmbeddedWebSocket::read`]).
 
 use core::fmt;
 use core::time::Duration;
@@ -109,7 +109,7 @@ pub struct EmbeddedOptions {
     pub limits: Limits,
     /// How long the opening handshake may take, measured on the adapter's clock. Reads
     /// cannot be interrupted here (embedded-io-async has no timer): the deadline is checked
-    /// whenever a read returns; race [`WebSocket::accept`] against your executor's timer to
+    /// whenever a read returns; race [`EmbeddedWebSocket::accept`] against your executor's timer to
     /// bound a silent peer.
     pub open_timeout: Option<Duration>,
 }
@@ -139,8 +139,8 @@ enum Found {
     Close(PeerClose),
 }
 
-/// A WebSocket over an embedded-io-async transport, in caller-provided memory.
-pub struct WebSocket<'a, T, R = NoEntropy> {
+/// A EmbeddedWebSocket over an embedded-io-async transport, in caller-provided memory.
+pub struct EmbeddedWebSocket<'a, T, R = NoEntropy> {
     io: T,
     conn: Connection<FixedBuffer<'a>, R>,
     rx: &'a mut [u8],
@@ -186,7 +186,7 @@ fn limits_for(options: &EmbeddedOptions, rx: &[u8], tx: &[u8]) -> Limits {
     }
 }
 
-impl<'a, T: Read + Write> WebSocket<'a, T> {
+impl<'a, T: Read + Write> EmbeddedWebSocket<'a, T> {
     /// Server side: reads the handshake request into `rx`, answers it, and returns the open
     /// connection whose send queue lives in `tx` (which also holds the head meanwhile).
     pub async fn accept(
@@ -196,7 +196,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         clock: fn() -> Duration,
-    ) -> Result<WebSocket<'a, T>, Error<T::Error>> {
+    ) -> Result<EmbeddedWebSocket<'a, T>, Error<T::Error>> {
         let now = clock();
         let limits = limits_for(&options, rx, tx);
         let mut hs = ServerHandshake::new(config, limits, FixedBuffer::new(tx), now)
@@ -210,7 +210,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
         let conn = hs
             .into_connection(clock())
             .map_err(|_| Error::BufferTooSmall)?;
-        Ok(WebSocket {
+        Ok(EmbeddedWebSocket {
             io,
             conn,
             rx,
@@ -221,7 +221,7 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
     }
 }
 
-impl<'a, T: Read + Write, R: Entropy> WebSocket<'a, T, R> {
+impl<'a, T: Read + Write, R: Entropy> EmbeddedWebSocket<'a, T, R> {
     /// Client side: sends the handshake for `uri` with the caller's 16-byte `nonce`, checks
     /// the response, and returns the open connection. Frames are masked with keys from
     /// `entropy` (e.g. the hardware generator); if it fails, sends fail closed.
@@ -236,7 +236,7 @@ impl<'a, T: Read + Write, R: Entropy> WebSocket<'a, T, R> {
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         clock: fn() -> Duration,
-    ) -> Result<WebSocket<'a, T, R>, Error<T::Error>> {
+    ) -> Result<EmbeddedWebSocket<'a, T, R>, Error<T::Error>> {
         let request = ClientRequest::new(uri, nonce).map_err(Error::Uri)?;
         let now = clock();
         let limits = limits_for(&options, rx, tx);
@@ -249,7 +249,7 @@ impl<'a, T: Read + Write, R: Entropy> WebSocket<'a, T, R> {
         let conn = hs
             .into_connection(entropy, clock())
             .map_err(|_| Error::BufferTooSmall)?;
-        Ok(WebSocket {
+        Ok(EmbeddedWebSocket {
             io,
             conn,
             rx,
@@ -267,8 +267,8 @@ impl<'a, T: Read + Write, R: Entropy> WebSocket<'a, T, R> {
         rx: &'a mut [u8],
         leftover: usize,
         clock: fn() -> Duration,
-    ) -> WebSocket<'a, T, R> {
-        WebSocket {
+    ) -> EmbeddedWebSocket<'a, T, R> {
+        EmbeddedWebSocket {
             io,
             conn,
             rx,

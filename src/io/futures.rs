@@ -1,4 +1,4 @@
-//! The futures-io adapter (feature `futures-io`): [`WebSocket`] over any
+//! The futures-io adapter (feature `futures-io`): [`FuturesWebSocket`] over any
 //! `futures_io::AsyncRead + AsyncWrite`, for smol, async-std or any executor. Timers use
 //! `futures-timer`, which needs no runtime.
 //!
@@ -21,11 +21,11 @@ use crate::handshake::{ClientRequest, Request};
 use crate::Config;
 
 /// A WebSocket over a futures-io stream.
-pub type WebSocket<S> = super::stream::WebSocket<FuturesIo<S>>;
-/// The read half of a split futures-io [`WebSocket`].
-pub type ReadHalf<S> = super::stream::ReadHalf<FuturesIo<S>>;
-/// The write half of a split futures-io [`WebSocket`].
-pub type WriteHalf<S> = super::stream::WriteHalf<FuturesIo<S>>;
+pub type FuturesWebSocket<S> = super::stream::AsyncWebSocket<FuturesIo<S>>;
+/// The read half of a split futures-io [`FuturesWebSocket`].
+pub type FuturesReadHalf<S> = super::stream::ReadHalf<FuturesIo<S>>;
+/// The write half of a split futures-io [`FuturesWebSocket`].
+pub type FuturesWriteHalf<S> = super::stream::WriteHalf<FuturesIo<S>>;
 
 /// A futures-io `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
 #[derive(Debug)]
@@ -78,12 +78,12 @@ impl AsyncTimer for FuturesTimer {
     }
 }
 
-/// Server side: answers the handshake on `stream` and returns the open WebSocket.
-pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+/// Server side: answers the handshake on `stream` and returns the open FuturesWebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept(FuturesIo(stream), config).await
+    FuturesWebSocket::accept(FuturesIo(stream), config).await
 }
 
 /// Server side with [`Options`], bytes already read from `stream`, and a callback that
@@ -94,18 +94,18 @@ pub async fn accept_with<S>(
     options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
-) -> Result<WebSocket<S>, Error>
+) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(FuturesIo(stream), config, options, already_read, decide).await
+    FuturesWebSocket::accept_with(FuturesIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: performs the handshake for `uri` over an established stream.
-pub async fn connect<S>(uri: &str, stream: S, config: Config) -> Result<WebSocket<S>, Error>
+pub async fn connect<S>(uri: &str, stream: S, config: Config) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    WebSocket::connect_with(request, FuturesIo(stream), config, Options::default()).await
+    FuturesWebSocket::connect_with(request, FuturesIo(stream), config, Options::default()).await
 }

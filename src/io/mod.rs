@@ -40,6 +40,6 @@ pub use error::{Error, Rejected};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use message::{CloseReason, Message};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
-pub use opening::{Accepted, Decision, OsEntropy, StdConnection};
+pub use opening::{Decision, OsEntropy, StdConnection, UpgradeInfo};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use options::Options;

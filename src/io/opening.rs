@@ -11,7 +11,8 @@ use super::error::{Error, Rejected};
 use super::options::Options;
 use crate::entropy::{Entropy, EntropyError};
 use crate::handshake::{
-    Answer, BuildError, ClientHandshake, ClientRequest, Header, Reject, Request, ServerHandshake,
+    Answer, BuildError, ClientHandshake, ClientRequest, HttpHeader, Reject, Request,
+    ServerHandshake,
 };
 use crate::{Config, Connection};
 
@@ -24,7 +25,7 @@ pub type Decision = Result<Option<String>, (u16, String)>;
 
 /// What an accepted request asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Accepted {
+pub struct UpgradeInfo {
     /// The request target's path.
     pub path: String,
     /// The request target's query, if any.
@@ -55,7 +56,7 @@ pub(crate) fn nonce() -> Result<[u8; 16], Error> {
 /// and the read buffer holding the bytes after the head at `start..end`.
 pub(crate) struct Opened {
     pub(crate) conn: StdConnection,
-    pub(crate) accepted: Accepted,
+    pub(crate) accepted: UpgradeInfo,
     pub(crate) rx: Vec<u8>,
     pub(crate) start: usize,
     pub(crate) end: usize,
@@ -83,7 +84,7 @@ where
     }
     let mut rx = alloc::vec![0u8; options.read_buffer_len().max(already_read.len())];
     rx[..already_read.len()].copy_from_slice(already_read);
-    let mut accepted = Accepted::default();
+    let mut accepted = UpgradeInfo::default();
     let mut answer = |hs: &mut ServerHandshake<Vec<u8>>| -> Result<(), BuildError> {
         let asked = hs.request(|r| (r.path().to_string(), r.query().map(String::from), decide(r)));
         let Some((path, query, decision)) = asked else {
@@ -97,8 +98,8 @@ where
                 hs.respond(|_| Answer::accept().subprotocol(protocol.as_deref()))
             }
             Err((status, body)) => {
-                const TEXT: &[Header<'static>] =
-                    &[Header::new("Content-Type", "text/plain; charset=utf-8")];
+                const TEXT: &[HttpHeader<'static>] =
+                    &[HttpHeader::new("Content-Type", "text/plain; charset=utf-8")];
                 let reject = Reject::new(*status).headers(TEXT).body(body.as_bytes());
                 hs.respond(|_| Answer::reject(reject))
             }
@@ -148,7 +149,7 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
         }
         Err(e) => return Err(from_opening(e)),
     };
-    let accepted = Accepted {
+    let accepted = UpgradeInfo {
         path: String::from(hs.request().uri().resource()),
         query: None,
         subprotocol: hs.subprotocol().map(String::from),

@@ -1,10 +1,10 @@
-//! The async adapter core, shared by the tokio and futures-io adapters: a [`WebSocket`] that
+//! The async adapter core, shared by the tokio and futures-io adapters: a [`AsyncWebSocket`] that
 //! is a `Stream` of [`Message`]s and a `Sink` of [`Message`]s over any [`AsyncTransport`],
 //! and its split into a [`ReadHalf`] and a [`WriteHalf`].
 //!
 //! # Cancellation safety
 //!
-//! `poll_next` keeps all its state in the WebSocket, so `StreamExt::next()` (and
+//! `poll_next` keeps all its state in the AsyncWebSocket, so `StreamExt::next()` (and
 //! `tokio::select!` on it) is cancellation safe: a message is never lost. `SinkExt::send` is
 //! not: cancelled before the message was queued, the message is dropped; cancelled after, it
 //! is still sent on the next flush. `accept` and `connect` are not: cancelling them drops the
@@ -32,7 +32,7 @@ use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{connect, serve, Accepted, Decision, Opened, StdConnection};
+use super::opening::{connect, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
 use crate::handshake::{ClientRequest, Request};
 use crate::{Config, State};
@@ -71,13 +71,13 @@ pub trait AsyncTimer: Unpin + Send + core::fmt::Debug {
     fn poll_until(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()>;
 }
 
-/// A WebSocket over an async transport: a `Stream<Item = Result<Message, Error>>` and a
+/// A AsyncWebSocket over an async transport: a `Stream<Item = Result<Message, Error>>` and a
 /// `Sink<Message, Error = Error>`.
 ///
 /// The stream ends (`None`) after the closing handshake; a failure is yielded once as an
 /// error, then the stream ends. Pings are answered and Close is echoed while it is polled.
 #[derive(Debug)]
-pub struct WebSocket<T: AsyncTransport> {
+pub struct AsyncWebSocket<T: AsyncTransport> {
     inner: Inner<T>,
 }
 
@@ -91,7 +91,7 @@ struct Inner<T: AsyncTransport> {
     needs_flush: bool,
     terminated: bool,
     shut_down: bool,
-    accepted: Accepted,
+    accepted: UpgradeInfo,
     high_water: usize,
     /// When split: the halves' wakers, so a half that takes over the transport's write
     /// readiness slot can wake the other one to re-register.
@@ -105,10 +105,10 @@ enum Half {
     Write,
 }
 
-impl<T: AsyncTransport> WebSocket<T> {
+impl<T: AsyncTransport> AsyncWebSocket<T> {
     /// Server side: reads the handshake request, answers it and returns the open connection.
-    pub async fn accept(io: T, config: Config) -> Result<WebSocket<T>, Error> {
-        WebSocket::accept_with(io, config, Options::default(), Vec::new(), |_| Ok(None)).await
+    pub async fn accept(io: T, config: Config) -> Result<AsyncWebSocket<T>, Error> {
+        AsyncWebSocket::accept_with(io, config, Options::default(), Vec::new(), |_| Ok(None)).await
     }
 
     /// Server side, with [`Options`], bytes already read from the transport (e.g. by a
@@ -120,7 +120,7 @@ impl<T: AsyncTransport> WebSocket<T> {
         options: Options,
         already_read: Vec<u8>,
         mut decide: impl FnMut(&Request<'_, '_>) -> Decision,
-    ) -> Result<WebSocket<T>, Error> {
+    ) -> Result<AsyncWebSocket<T>, Error> {
         let epoch = Instant::now();
         let clock = || epoch.elapsed();
         let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
@@ -136,7 +136,7 @@ impl<T: AsyncTransport> WebSocket<T> {
             );
             with_deadline::<T, _>(deadline, fut).await?
         };
-        Ok(WebSocket::from_opened(io, opened, epoch, &options))
+        Ok(AsyncWebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Client side: sends the handshake `request` over `io` (already connected, TLS already
@@ -146,7 +146,7 @@ impl<T: AsyncTransport> WebSocket<T> {
         mut io: T,
         config: Config,
         options: Options,
-    ) -> Result<WebSocket<T>, Error> {
+    ) -> Result<AsyncWebSocket<T>, Error> {
         let epoch = Instant::now();
         let clock = || epoch.elapsed();
         let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
@@ -155,7 +155,7 @@ impl<T: AsyncTransport> WebSocket<T> {
             let fut = connect(&mut opening, request, config, &options, &clock);
             with_deadline::<T, _>(deadline, fut).await?
         };
-        Ok(WebSocket::from_opened(io, opened, epoch, &options))
+        Ok(AsyncWebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2);
@@ -165,14 +165,14 @@ impl<T: AsyncTransport> WebSocket<T> {
         conn: StdConnection,
         leftover: &[u8],
         options: &Options,
-    ) -> WebSocket<T> {
+    ) -> AsyncWebSocket<T> {
         let inbox = Inbox::with_leftover(options.read_buffer_len(), leftover);
-        WebSocket::from_parts(io, conn, inbox, Instant::now(), options)
+        AsyncWebSocket::from_parts(io, conn, inbox, Instant::now(), options)
     }
 
-    fn from_opened(io: T, opened: Opened, epoch: Instant, options: &Options) -> WebSocket<T> {
+    fn from_opened(io: T, opened: Opened, epoch: Instant, options: &Options) -> AsyncWebSocket<T> {
         let inbox = Inbox::new(opened.rx, opened.start, opened.end);
-        let mut ws = WebSocket::from_parts(io, opened.conn, inbox, epoch, options);
+        let mut ws = AsyncWebSocket::from_parts(io, opened.conn, inbox, epoch, options);
         ws.inner.accepted = opened.accepted;
         ws
     }
@@ -183,8 +183,8 @@ impl<T: AsyncTransport> WebSocket<T> {
         inbox: Inbox,
         epoch: Instant,
         options: &Options,
-    ) -> WebSocket<T> {
-        WebSocket {
+    ) -> AsyncWebSocket<T> {
+        AsyncWebSocket {
             inner: Inner {
                 io,
                 conn,
@@ -194,7 +194,7 @@ impl<T: AsyncTransport> WebSocket<T> {
                 needs_flush: false,
                 terminated: false,
                 shut_down: false,
-                accepted: Accepted::default(),
+                accepted: UpgradeInfo::default(),
                 high_water: options.send_high_water,
                 wakers: [None, None],
             },
@@ -203,7 +203,7 @@ impl<T: AsyncTransport> WebSocket<T> {
 
     /// What the handshake agreed: the request path and query (server side) and the
     /// subprotocol.
-    pub fn accepted(&self) -> &Accepted {
+    pub fn accepted(&self) -> &UpgradeInfo {
         &self.inner.accepted
     }
 
@@ -362,7 +362,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 }
 
-impl<T: AsyncTransport> Stream for WebSocket<T> {
+impl<T: AsyncTransport> Stream for AsyncWebSocket<T> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -370,7 +370,7 @@ impl<T: AsyncTransport> Stream for WebSocket<T> {
     }
 }
 
-impl<T: AsyncTransport> Sink<Message> for WebSocket<T> {
+impl<T: AsyncTransport> Sink<Message> for AsyncWebSocket<T> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -390,14 +390,14 @@ impl<T: AsyncTransport> Sink<Message> for WebSocket<T> {
     }
 }
 
-/// The receiving half of a split [`WebSocket`]: a `Stream` of messages. It answers pings and
+/// The receiving half of a split [`AsyncWebSocket`]: a `Stream` of messages. It answers pings and
 /// echoes Close itself, writing through the shared transport.
 #[derive(Debug)]
 pub struct ReadHalf<T: AsyncTransport> {
     shared: Arc<Mutex<Inner<T>>>,
 }
 
-/// The sending half of a split [`WebSocket`]: a `Sink` of messages.
+/// The sending half of a split [`AsyncWebSocket`]: a `Sink` of messages.
 #[derive(Debug)]
 pub struct WriteHalf<T: AsyncTransport> {
     shared: Arc<Mutex<Inner<T>>>,

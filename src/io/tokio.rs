@@ -1,4 +1,4 @@
-//! The tokio adapter (feature `tokio`): [`WebSocket`] over any
+//! The tokio adapter (feature `tokio`): [`TokioWebSocket`] over any
 //! `tokio::io::AsyncRead + AsyncWrite`, a `Stream` and `Sink` of [`Message`]s.
 //!
 //! ```no_run
@@ -40,11 +40,11 @@ use crate::handshake::{ClientRequest, Request};
 use crate::Config;
 
 /// A WebSocket over a tokio stream.
-pub type WebSocket<S> = super::stream::WebSocket<TokioIo<S>>;
-/// The read half of a split tokio [`WebSocket`].
-pub type ReadHalf<S> = super::stream::ReadHalf<TokioIo<S>>;
-/// The write half of a split tokio [`WebSocket`].
-pub type WriteHalf<S> = super::stream::WriteHalf<TokioIo<S>>;
+pub type TokioWebSocket<S> = super::stream::AsyncWebSocket<TokioIo<S>>;
+/// The read half of a split tokio [`TokioWebSocket`].
+pub type TokioReadHalf<S> = super::stream::ReadHalf<TokioIo<S>>;
+/// The write half of a split tokio [`TokioWebSocket`].
+pub type TokioWriteHalf<S> = super::stream::WriteHalf<TokioIo<S>>;
 
 /// A tokio `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
 #[derive(Debug)]
@@ -101,12 +101,12 @@ impl AsyncTimer for TokioTimer {
     }
 }
 
-/// Server side: answers the handshake on `stream` and returns the open WebSocket.
-pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+/// Server side: answers the handshake on `stream` and returns the open TokioWebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept(TokioIo(stream), config).await
+    TokioWebSocket::accept(TokioIo(stream), config).await
 }
 
 /// Server side with [`Options`], bytes already read from `stream`, and a callback that
@@ -117,16 +117,16 @@ pub async fn accept_with<S>(
     options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
-) -> Result<WebSocket<S>, Error>
+) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(TokioIo(stream), config, options, already_read, decide).await
+    TokioWebSocket::accept_with(TokioIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: opens a TCP connection to a `ws://` URI and performs the handshake. For
 /// `wss://`, set up TLS yourself and use [`connect_with`].
-pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+pub async fn connect(uri: &str, config: Config) -> Result<TokioWebSocket<TcpStream>, Error> {
     connect_with_options(uri, config, Options::default()).await
 }
 
@@ -136,7 +136,7 @@ pub async fn connect_with_options(
     uri: &str,
     config: Config,
     options: Options,
-) -> Result<WebSocket<TcpStream>, Error> {
+) -> Result<TokioWebSocket<TcpStream>, Error> {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
     let target = *request.uri();
     if target.is_secure() {
@@ -148,7 +148,7 @@ pub async fn connect_with_options(
     let open = async {
         let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
         tcp.set_nodelay(true)?;
-        WebSocket::connect_with(request, TokioIo(tcp), config, options.clone()).await
+        TokioWebSocket::connect_with(request, TokioIo(tcp), config, options.clone()).await
     };
     match options.open_timeout {
         Some(timeout) => tokio::time::timeout(timeout, open)
@@ -164,9 +164,9 @@ pub async fn connect_with<S>(
     stream: S,
     config: Config,
     options: Options,
-) -> Result<WebSocket<S>, Error>
+) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::connect_with(request, TokioIo(stream), config, options).await
+    TokioWebSocket::connect_with(request, TokioIo(stream), config, options).await
 }

@@ -6,7 +6,7 @@ pub mod walker;
 use wscore::deflate::backend::Backend;
 use wscore::deflate::{DeflateClient, DeflateCodec, DeflateConfig, DeflateServer};
 use wscore::extension::ServerNegotiation;
-use wscore::handshake::{ExtensionList, Extensions, Header};
+use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
 
 /// Negotiates through the traits: a client over `cb` offering `client`, a server over `sb`
 /// configured with `server`. Returns (client codec, server codec, server response).
@@ -23,7 +23,7 @@ pub fn negotiate<C: Backend, S: Backend>(
     use wscore::extension::ClientNegotiation;
     let client = DeflateClient::with_backend(cb, client);
     let offer = client.offer();
-    let headers = [Header::new("Sec-WebSocket-Extensions", &offer)];
+    let headers = [HttpHeader::new("Sec-WebSocket-Extensions", &offer)];
     let server = DeflateServer::with_backend(sb, server);
     let agreed = server
         .negotiate(Extensions::new(&headers))

@@ -20,7 +20,7 @@ use wscore::deflate::{
     ClientWindowBits, DeflateClient, DeflateConfig, DeflateParams, DeflateServer, NAME,
 };
 use wscore::extension::{ClientNegotiation, ServerNegotiation};
-use wscore::handshake::{ExtensionList, Extensions, Header};
+use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
 
 fn config(bits: u8) -> DeflateConfig {
     let window = |b: u8| (b % 9 != 8).then_some(8 + b % 8);
@@ -46,7 +46,7 @@ pub fn run(data: &[u8]) {
         return;
     };
     let config = config(selector >> 1);
-    let header = Header {
+    let header = HttpHeader {
         name: "Sec-WebSocket-Extensions",
         value,
     };

@@ -4,7 +4,7 @@
 
 use core::time::Duration;
 
-use wscore::frame::{Decoder, Header, Item};
+use wscore::frame::{Decoder, FrameHeader, Item};
 use wscore::{Config, Connection, ConnectionError, Entropy, EntropyError, Event, Role};
 
 /// Deterministic entropy (xorshift64*), seeded per test.
@@ -96,11 +96,11 @@ pub fn drain<R: Entropy>(conn: &mut Connection<Vec<u8>, R>) -> Vec<u8> {
 }
 
 /// Decodes a byte stream as `receiver` would, with no limits: for inspecting the wire.
-pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(Header, Vec<u8>)> {
+pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
     let mut decoder = Decoder::new(receiver).with_max_payload(u64::MAX);
     let mut buf = wire.to_vec();
     let mut input = &mut buf[..];
-    let mut out: Vec<(Header, Vec<u8>)> = Vec::new();
+    let mut out: Vec<(FrameHeader, Vec<u8>)> = Vec::new();
     loop {
         let (item, rest) = decoder.decode(input).expect("well-formed output");
         match item {
@@ -193,7 +193,7 @@ impl Pair {
 /// A masked client frame, as raw bytes, for feeding a server hand-made input.
 pub fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
     let key = [0x11, 0x22, 0x33, 0x44];
-    let mut header = Header::parse(&[b0, 0]).unwrap().unwrap().0;
+    let mut header = FrameHeader::parse(&[b0, 0]).unwrap().unwrap().0;
     header.payload_len = payload.len() as u64;
     let header = header.with_mask(key);
     let mut out = vec![0u8; payload.len() + 14];
@@ -204,7 +204,7 @@ pub fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
 
 /// An unmasked server frame, as raw bytes.
 pub fn server_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
-    let mut header = Header::parse(&[b0, 0]).unwrap().unwrap().0;
+    let mut header = FrameHeader::parse(&[b0, 0]).unwrap().unwrap().0;
     header.payload_len = payload.len() as u64;
     let mut out = vec![0u8; payload.len() + 14];
     let n = wscore::frame::encode_frame(header, payload, &mut out).unwrap();
