@@ -226,7 +226,7 @@ impl Decoder {
         }
     }
 
-    /// Fails on a header that [`Header::parse`] rejected. A header split across calls has
+    /// Fails on a header that [`FrameHeader::parse`] rejected. A header split across calls has
     /// its first-two-byte rules checked as soon as those bytes arrive, before its length is
     /// read, so they take precedence here too: the error must not depend on how the input
     /// was split. A reserved opcode is reported from the first byte alone either way.

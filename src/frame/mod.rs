@@ -2,7 +2,7 @@
 //! [`Decoder`], the encoder, and Close payloads. Needs only `core`: no allocation anywhere.
 //!
 //! Decoding: [`Decoder::decode`] takes `&mut [u8]` (the payload is unmasked in place) and
-//! returns one [`Item`] plus the rest of the input. Encoding: [`Header::encode`] or
+//! returns one [`Item`] plus the rest of the input. Encoding: [`FrameHeader::encode`] or
 //! [`FrameHeader::to_bytes`] for the header (at most [`MAX_HEADER_LEN`] bytes), then the payload
 //! masked in place with [`apply_mask`](crate::mask::apply_mask) for the client role, or
 //! [`encode_frame`] to write both into one buffer.
