@@ -8,7 +8,7 @@
 //! in place between messages), at level 6 with a 15-bit window, raw DEFLATE with a sync
 //! flush; inflating is of the same payload with the tail added back.
 //!
-//! Run: `cargo bench --features zlib-rs --bench deflate -- --warm-up-time 1 --measurement-time 3`.
+//! Run: `cargo bench -p wscore-benches --bench deflate -- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
 
@@ -159,7 +159,6 @@ fn compress(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("wscore-miniz"), |b| {
             b.iter(|| wscore_compress(&mut w, black_box(&msg), &mut out))
         });
-        #[cfg(feature = "zlib-rs")]
         {
             let mut w = codec(wscore::deflate::ZlibRs);
             group.bench_function(BenchmarkId::from_parameter("wscore-zlib-rs"), |b| {
@@ -193,7 +192,6 @@ fn inflate(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("wscore-miniz"), |b| {
             b.iter(|| wscore_inflate(&mut w, black_box(&wire), &mut out))
         });
-        #[cfg(feature = "zlib-rs")]
         {
             let mut w = codec(wscore::deflate::ZlibRs);
             wscore_inflate(&mut w, &wire, &mut out);

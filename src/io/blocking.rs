@@ -23,7 +23,7 @@
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use core::time::Duration;
 use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::TcpStream;
@@ -361,11 +361,19 @@ impl<S: BlockingStream> OpeningIo for Blocking<'_, S> {
     }
 }
 
+/// A waker for futures that are never pending.
+struct NoWake;
+
+impl std::task::Wake for NoWake {
+    fn wake(self: alloc::sync::Arc<Self>) {}
+}
+
 /// Runs a future whose every await is ready at once (blocking I/O inside), mapping a
 /// timed-out read or write of the handshake to [`Error::OpenTimeout`].
 fn run<F: Future<Output = Result<Opened, Error>>>(fut: F) -> Result<Opened, Error> {
     let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
+    let waker = std::task::Waker::from(alloc::sync::Arc::new(NoWake));
+    let mut cx = Context::from_waker(&waker);
     match fut.as_mut().poll(&mut cx) {
         Poll::Ready(Err(Error::Io(e)))
             if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) =>
