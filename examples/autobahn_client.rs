@@ -10,12 +10,14 @@ use futures_util::{SinkExt, StreamExt};
 use wscore::io::{Error, Message};
 use wscore::Config;
 
+/// Limits raised for the suite's largest cases (16 MiB messages); keepalive off, so that no
+/// unsolicited ping lands in a case's transcript.
 fn config() -> Config {
-    let mut config = Config::default();
-    config.max_frame_payload = 64 << 20;
-    config.max_message_size = 64 << 20;
-    config.max_queued_bytes = 64 << 20;
-    config
+    Config::default()
+        .max_frame_payload(64 << 20)
+        .max_message_size(64 << 20)
+        .max_queued_bytes(64 << 20)
+        .keepalive_interval(None)
 }
 
 fn main() {
