@@ -54,6 +54,9 @@ pub struct DeflateCodec<B: Backend> {
     /// Bytes of the current inbound message fed to the inflater since its stream last
     /// ended (`None`: no stream end in this message).
     since_stream_end: Option<usize>,
+    /// Where compressors come from and go back to without context takeover.
+    #[cfg(feature = "std")]
+    pool: Option<alloc::sync::Arc<super::pool::CompressorPool<B>>>,
 }
 
 impl<B: Backend> fmt::Debug for DeflateCodec<B> {
@@ -86,6 +89,26 @@ impl<B: Backend> DeflateCodec<B> {
             compressor: None,
             inflater: None,
             since_stream_end: None,
+            #[cfg(feature = "std")]
+            pool: None,
+        }
+    }
+
+    /// Borrows compressors from `pool` for each message instead of owning one, when this
+    /// codec compresses without context takeover (otherwise the pool is not used).
+    #[cfg(feature = "std")]
+    pub fn with_pool(mut self, pool: alloc::sync::Arc<super::pool::CompressorPool<B>>) -> Self {
+        if self.settings.compress_no_context_takeover {
+            self.pool = Some(pool);
+        }
+        self
+    }
+
+    fn compress_params(&self) -> CompressParams {
+        CompressParams {
+            window_bits: self.settings.compress_window_bits,
+            level: self.config.level,
+            mem_level: self.config.mem_level,
         }
     }
 
@@ -168,6 +191,13 @@ impl<B: Backend> DeflateCodec<B> {
     }
 
     fn end_outbound(&mut self) {
+        #[cfg(feature = "std")]
+        if let Some(pool) = self.pool.as_ref() {
+            if let Some(compressor) = self.compressor.take() {
+                pool.put(self.compress_params(), compressor);
+            }
+            return;
+        }
         if self.settings.compress_no_context_takeover {
             match self.config.memory {
                 MemoryPolicy::Release => self.compressor = None,
@@ -203,12 +233,14 @@ impl<B: Backend> Extension for DeflateCodec<B> {
         fin: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), ExtensionError> {
+        let params = self.compress_params();
+        if self.compressor.is_none() {
+            #[cfg(feature = "std")]
+            if let Some(pool) = self.pool.as_ref() {
+                self.compressor = pool.take(params);
+            }
+        }
         let backend = &self.backend;
-        let params = CompressParams {
-            window_bits: self.settings.compress_window_bits,
-            level: self.config.level,
-            mem_level: self.config.mem_level,
-        };
         let compressor = self
             .compressor
             .get_or_insert_with(|| backend.compressor(params));
