@@ -137,9 +137,13 @@ impl<B: Backend> DeflateCodec<B> {
         let backend = &self.backend;
         let inflater = self.inflater.get_or_insert_with(|| backend.inflater());
         let mut pos = 0;
+        // The output is zeroed before the inflater writes it (no unsafe here), so size the
+        // first step for the input (small messages stay cheap) and grow to full steps only
+        // while the output keeps filling them.
+        let mut step = input.len().saturating_mul(4).clamp(256, OUT_STEP);
         loop {
             // One byte more than the budget, to tell "exactly at the limit" from "over".
-            let room = OUT_STEP.min(remaining.saturating_add(1));
+            let room = step.min(remaining.saturating_add(1));
             let start = out.len();
             out.resize(start + room, 0);
             let result = inflater.inflate(&input[pos..], &mut out[start..]);
@@ -169,6 +173,9 @@ impl<B: Backend> DeflateCodec<B> {
             }
             if progress.written < room && pos >= input.len() {
                 return Ok(());
+            }
+            if progress.written == room {
+                step = OUT_STEP;
             }
             if progress.consumed == 0 && progress.written == 0 {
                 return Err(INVALID);
