@@ -180,7 +180,7 @@ fn compress(c: &mut Criterion) {
 fn inflate(c: &mut Criterion) {
     for size in [1024usize, 64 * 1024] {
         let msg = json_like(size);
-        let mut wire = Vec::new();
+        let mut wire = Vec::with_capacity(size * 2);
         flate2_compress(&mut new_flate2_compress(), &msg, &mut wire);
         let mut group = c.benchmark_group(format!("deflate/inflate/{}KiB", size / 1024));
         group.throughput(Throughput::Bytes(size as u64));

@@ -150,6 +150,10 @@ struct HandshakeDocTests;
 #[doc = include_str!("../docs/connection.md")]
 struct ConnectionDocTests;
 
+#[cfg(all(doctest, feature = "deflate"))]
+#[doc = include_str!("../docs/deflate.md")]
+struct DeflateDocTests;
+
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../docs/adapters.md")]
 struct AdaptersDocTests;
