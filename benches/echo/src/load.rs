@@ -267,9 +267,10 @@ async fn reader(
             }
             let (len, header) = match avail[1] & 0x7F {
                 126 if avail.len() >= 4 => (u16::from_be_bytes([avail[2], avail[3]]) as usize, 4),
-                127 if avail.len() >= 10 => {
-                    (u64::from_be_bytes(avail[2..10].try_into().unwrap()) as usize, 10)
-                }
+                127 if avail.len() >= 10 => (
+                    u64::from_be_bytes(avail[2..10].try_into().unwrap()) as usize,
+                    10,
+                ),
                 126 | 127 => break,
                 n => (n as usize, 2),
             };

@@ -44,7 +44,11 @@ struct Opts {
 
 fn list<T: std::str::FromStr>(s: &str) -> Vec<T> {
     s.split(',')
-        .map(|x| x.trim().parse().unwrap_or_else(|_| usage(&format!("bad list item {x:?}"))))
+        .map(|x| {
+            x.trim()
+                .parse()
+                .unwrap_or_else(|_| usage(&format!("bad list item {x:?}")))
+        })
         .collect()
 }
 
@@ -61,12 +65,16 @@ fn parse_args() -> (bool, Opts) {
     }
     let quick = args.iter().any(|a| a == "--quick");
     let mut o = Opts {
-        duration: Duration::from_millis(if quick { 250 } else { 2000 }),
-        warmup: Duration::from_millis(if quick { 100 } else { 500 }),
-        rounds: 1,
+        duration: Duration::from_millis(if quick { 250 } else { 1500 }),
+        warmup: Duration::from_millis(if quick { 100 } else { 400 }),
+        rounds: if quick { 1 } else { 2 },
         servers: ALL.iter().map(|s| s.to_string()).collect(),
         conns: if quick { vec![1, 10] } else { vec![1, 10, 100] },
-        sizes: if quick { vec![16, 65536] } else { vec![16, 1024, 65536] },
+        sizes: if quick {
+            vec![16, 65536]
+        } else {
+            vec![16, 1024, 65536]
+        },
         depths: vec![1, 16],
         mem_conns: if quick { 100 } else { 1000 },
         mem: true,
@@ -78,7 +86,10 @@ fn parse_args() -> (bool, Opts) {
     };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
-        let mut val = || it.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut val = || {
+            it.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         let secs = |v: String| {
             Duration::from_secs_f64(v.parse().unwrap_or_else(|_| usage("bad number of seconds")))
         };
@@ -378,7 +389,11 @@ fn report(o: &Opts, runs: &[Run], mems: &[Mem], notes: &[String]) -> String {
     let peers: Vec<&String> = o.servers.iter().filter(|n| !is_wscore(n)).collect();
     let ours: Vec<&String> = o.servers.iter().filter(|n| is_wscore(n)).collect();
     if !runs.is_empty() {
-        push(&mut s, "## Echo: messages/s (ratio = wscore server's msg/s ÷ best peer's in the cell)\n".into());
+        push(
+            &mut s,
+            "## Echo: messages/s (ratio = wscore server's msg/s ÷ best peer's in the cell)\n"
+                .into(),
+        );
         let mut header = "| conns | size | depth |".to_string();
         for n in &o.servers {
             header += &format!(" {n} |");
@@ -387,11 +402,20 @@ fn report(o: &Opts, runs: &[Run], mems: &[Mem], notes: &[String]) -> String {
             header += &format!(" {n} ÷ best peer |");
         }
         push(&mut s, header);
-        push(&mut s, format!("|{}", "---|".repeat(3 + o.servers.len() + ours.len())));
+        push(
+            &mut s,
+            format!("|{}", "---|".repeat(3 + o.servers.len() + ours.len())),
+        );
         for &conns in &o.conns {
             for &size in &o.sizes {
                 for &depth in &o.depths {
-                    let cell = CellSpec { conns, size, depth, warmup: o.warmup, duration: o.duration };
+                    let cell = CellSpec {
+                        conns,
+                        size,
+                        depth,
+                        warmup: o.warmup,
+                        duration: o.duration,
+                    };
                     let mut line = format!("| {conns} | {} | {depth} |", size_name(size));
                     for n in &o.servers {
                         let r = best(runs, &cell, n).map(|r| r.outcome.rate());
@@ -413,19 +437,34 @@ fn report(o: &Opts, runs: &[Run], mems: &[Mem], notes: &[String]) -> String {
         push(&mut s, "## Echo: every server in every cell\n".into());
         push(&mut s, "msg/s ÷ best peer: above 1 is faster than every peer. CPU ÷ best peer: server CPU µs per message over the lowest peer's; below 1 is cheaper. gen CPU: the load generator's own CPU use over the window (100% = it was the bottleneck).\n".into());
         push(&mut s, "| conns | size | depth | server | msg/s | p50 µs | p99 µs | server CPU µs/msg | server CPU % | gen CPU % | msg/s ÷ best peer | CPU ÷ best peer |".into());
-        push(&mut s, "|---|---|---|---|---|---|---|---|---|---|---|---|".into());
+        push(
+            &mut s,
+            "|---|---|---|---|---|---|---|---|---|---|---|---|".into(),
+        );
         for &conns in &o.conns {
             for &size in &o.sizes {
                 for &depth in &o.depths {
-                    let cell = CellSpec { conns, size, depth, warmup: o.warmup, duration: o.duration };
-                    let peer_runs: Vec<&Run> = peers.iter().filter_map(|p| best(runs, &cell, p)).collect();
-                    let best_rate = peer_runs.iter().map(|r| r.outcome.rate()).fold(f64::NAN, f64::max);
+                    let cell = CellSpec {
+                        conns,
+                        size,
+                        depth,
+                        warmup: o.warmup,
+                        duration: o.duration,
+                    };
+                    let peer_runs: Vec<&Run> =
+                        peers.iter().filter_map(|p| best(runs, &cell, p)).collect();
+                    let best_rate = peer_runs
+                        .iter()
+                        .map(|r| r.outcome.rate())
+                        .fold(f64::NAN, f64::max);
                     let best_cpu = peer_runs
                         .iter()
                         .filter_map(|r| r.outcome.server_cpu_per_msg())
                         .fold(f64::NAN, f64::min);
                     for n in &o.servers {
-                        let Some(r) = best(runs, &cell, n) else { continue };
+                        let Some(r) = best(runs, &cell, n) else {
+                            continue;
+                        };
                         let out = &r.outcome;
                         let pct = |c: Option<f64>| c.map(|c| c / (out.seconds * 1e6) * 100.0);
                         let (ratio, cpu_ratio) = if is_wscore(n) {
@@ -459,21 +498,33 @@ fn report(o: &Opts, runs: &[Run], mems: &[Mem], notes: &[String]) -> String {
         push(&mut s, "| server | RSS before, MiB | KiB per idle conn | KiB per conn after 64 KiB echo | idle ÷ best peer | after echo ÷ best peer |".into());
         push(&mut s, "|---|---|---|---|---|---|".into());
         let peer_mems: Vec<&Mem> = mems.iter().filter(|m| !is_wscore(&m.server)).collect();
-        let best_idle = peer_mems.iter().map(|m| m.per_idle()).fold(f64::NAN, f64::min);
-        let best_echo = peer_mems.iter().map(|m| m.per_echoed()).fold(f64::NAN, f64::min);
+        let best_idle = peer_mems
+            .iter()
+            .map(|m| m.per_idle())
+            .fold(f64::NAN, f64::min);
+        let best_echo = peer_mems
+            .iter()
+            .map(|m| m.per_echoed())
+            .fold(f64::NAN, f64::min);
         for m in mems {
             let (a, b) = if is_wscore(&m.server) {
-                (opt(Some(m.per_idle() / best_idle), 2), opt(Some(m.per_echoed() / best_echo), 2))
+                (
+                    opt(Some(m.per_idle() / best_idle), 2),
+                    opt(Some(m.per_echoed() / best_echo), 2),
+                )
             } else {
                 (String::new(), String::new())
             };
-            push(&mut s, format!(
-                "| {} | {:.1} | {:.1} | {:.1} | {a} | {b} |",
-                m.server,
-                m.base_kib as f64 / 1024.0,
-                m.per_idle(),
-                m.per_echoed()
-            ));
+            push(
+                &mut s,
+                format!(
+                    "| {} | {:.1} | {:.1} | {:.1} | {a} | {b} |",
+                    m.server,
+                    m.base_kib as f64 / 1024.0,
+                    m.per_idle(),
+                    m.per_echoed()
+                ),
+            );
         }
         push(&mut s, String::new());
     }
@@ -521,14 +572,25 @@ fn write_results(
         "cpu_ticks_per_second": proc::ticks_per_second(),
         "notes": notes, "runs": json_runs, "memory": json_mems,
     });
-    std::fs::write(base.with_extension("json"), serde_json::to_string_pretty(&json)?)?;
+    std::fs::write(
+        base.with_extension("json"),
+        serde_json::to_string_pretty(&json)?,
+    )?;
     let mut csv = String::from("server,conns,size,depth,round,messages,seconds,msgs_per_s,p50_us,p99_us,server_cpu_us,client_cpu_us\n");
     for r in runs {
         let o = &r.outcome;
         csv += &format!(
             "{},{},{},{},{},{},{:.4},{:.1},{:.2},{:.2},{},{}\n",
-            r.server, r.cell.conns, r.cell.size, r.cell.depth, r.round, o.messages, o.seconds,
-            o.rate(), o.p50_us, o.p99_us,
+            r.server,
+            r.cell.conns,
+            r.cell.size,
+            r.cell.depth,
+            r.round,
+            o.messages,
+            o.seconds,
+            o.rate(),
+            o.p50_us,
+            o.p99_us,
             o.server_cpu_us.map_or(String::new(), |c| format!("{c:.0}")),
             o.client_cpu_us.map_or(String::new(), |c| format!("{c:.0}")),
         );

@@ -5,7 +5,10 @@ use std::io::Write;
 
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_else(|| {
-        eprintln!("usage: echo-server NAME   (one of {:?})", wscore_echo_bench::servers::ALL);
+        eprintln!(
+            "usage: echo-server NAME   (one of {:?})",
+            wscore_echo_bench::servers::ALL
+        );
         std::process::exit(2);
     });
     wscore_echo_bench::proc::raise_nofile();

@@ -8,6 +8,9 @@ pub mod wscore_conn;
 pub mod wscore_futures;
 pub mod wscore_tokio;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use tokio::net::TcpStream;
 
 use crate::BoxError;
@@ -27,6 +30,9 @@ pub fn is_wscore(name: &str) -> bool {
     name.starts_with("wscore")
 }
 
+/// One connection's handler: the handshake, then the echo loop.
+type Serve = fn(TcpStream) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+
 /// Runs the named server on `listener` until the process is killed.
 pub fn run(name: &str, listener: std::net::TcpListener) -> Result<(), BoxError> {
     listener.set_nonblocking(true)?;
@@ -34,15 +40,14 @@ pub fn run(name: &str, listener: std::net::TcpListener) -> Result<(), BoxError> 
         // futures-io: its own single-threaded executor and reactor (smol), no tokio.
         return wscore_futures::run(listener);
     }
-    let serve: fn(TcpStream) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send>> =
-        match name {
-            "wscore-tokio" => |tcp| Box::pin(wscore_tokio::serve(tcp)),
-            "wscore-conn" => |tcp| Box::pin(wscore_conn::serve(tcp)),
-            "tokio-tungstenite" => |tcp| Box::pin(tokio_tungstenite::serve(tcp)),
-            "fastwebsockets" => |tcp| Box::pin(fastwebsockets::serve(tcp)),
-            "tokio-websockets" => |tcp| Box::pin(tokio_websockets::serve(tcp)),
-            other => return Err(format!("unknown server {other:?}").into()),
-        };
+    let serve: Serve = match name {
+        "wscore-tokio" => |tcp| Box::pin(wscore_tokio::serve(tcp)),
+        "wscore-conn" => |tcp| Box::pin(wscore_conn::serve(tcp)),
+        "tokio-tungstenite" => |tcp| Box::pin(tokio_tungstenite::serve(tcp)),
+        "fastwebsockets" => |tcp| Box::pin(fastwebsockets::serve(tcp)),
+        "tokio-websockets" => |tcp| Box::pin(tokio_websockets::serve(tcp)),
+        other => return Err(format!("unknown server {other:?}").into()),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
