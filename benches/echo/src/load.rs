@@ -43,9 +43,12 @@ pub struct Outcome {
     pub seconds: f64,
     pub p50_us: f64,
     pub p99_us: f64,
-    /// Server CPU (utime + stime) over the window, in microseconds; `None` without a pid.
+    /// Server CPU over the window (scheduler run time of all its threads), in
+    /// microseconds; `None` without a pid.
     pub server_cpu_us: Option<f64>,
-    /// The load generator's own CPU over the window, in microseconds.
+    /// The same from utime + stime (tick-sampled), for comparison.
+    pub server_ticks_us: Option<f64>,
+    /// The load generator's own CPU over the window (run time), in microseconds.
     pub client_cpu_us: Option<f64>,
 }
 
@@ -172,15 +175,16 @@ pub async fn run_cell(
     tokio::time::sleep(cell.warmup).await;
     let ticks = crate::proc::ticks_per_second() as f64;
     let self_pid = std::process::id();
-    let cpu = |pid: Option<u32>| pid.and_then(crate::proc::cpu_ticks);
-    let (server0, client0) = (cpu(server_pid), cpu(Some(self_pid)));
+    let cpu = |pid: Option<u32>| pid.and_then(crate::proc::cpu_ns);
+    let tick = |pid: Option<u32>| pid.and_then(crate::proc::cpu_ticks);
+    let (server0, client0, ticks0) = (cpu(server_pid), cpu(Some(self_pid)), tick(server_pid));
     let start = Instant::now();
     shared.window_start.set(Some(start));
     shared.phase.set(Phase::Measure);
     tokio::time::sleep(cell.duration).await;
     shared.phase.set(Phase::Drain);
     let seconds = start.elapsed().as_secs_f64();
-    let (server1, client1) = (cpu(server_pid), cpu(Some(self_pid)));
+    let (server1, client1, ticks1) = (cpu(server_pid), cpu(Some(self_pid)), tick(server_pid));
     for pipe in &pipes {
         pipe.wake_writer.notify_one();
     }
@@ -203,13 +207,15 @@ pub async fn run_cell(
         let i = ((rtts.len() as f64 * p).ceil() as usize).clamp(1, rtts.len()) - 1;
         rtts[i] as f64 / 1000.0
     };
-    let us = |a: Option<u64>, b: Option<u64>| Some((b? - a?) as f64 / ticks * 1e6);
+    let us = |a: Option<u64>, b: Option<u64>| Some((b? - a?) as f64 / 1e3);
+    let ticks_us = |a: Option<u64>, b: Option<u64>| Some((b? - a?) as f64 / ticks * 1e6);
     Ok(Outcome {
         messages: shared.count.get(),
         seconds,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
         server_cpu_us: us(server0, server1),
+        server_ticks_us: ticks_us(ticks0, ticks1),
         client_cpu_us: us(client0, client1),
     })
 }

@@ -2,6 +2,22 @@
 
 use std::fs;
 
+/// CPU time of a whole process in nanoseconds: the scheduler's exact run time
+/// (`sum_exec_runtime`, the first field of `/proc/<pid>/task/<tid>/schedstat`) summed over
+/// its threads: the same quantity utime + stime are scaled to, at nanosecond resolution
+/// instead of 10 ms ticks.
+pub fn cpu_ns(pid: u32) -> Option<u64> {
+    let mut total = 0u64;
+    for task in fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        let Ok(stat) = fs::read_to_string(path) else {
+            continue; // the thread just exited
+        };
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
 /// utime + stime of a whole process (all threads), in clock ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -553,6 +553,7 @@ fn write_results(
                 "seconds": r.outcome.seconds, "msgs_per_s": r.outcome.rate(),
                 "p50_us": r.outcome.p50_us, "p99_us": r.outcome.p99_us,
                 "server_cpu_us": r.outcome.server_cpu_us,
+                "server_utime_stime_us": r.outcome.server_ticks_us,
                 "client_cpu_us": r.outcome.client_cpu_us,
                 "server_cpu_us_per_msg": r.outcome.server_cpu_per_msg(),
             })
@@ -576,11 +577,11 @@ fn write_results(
         base.with_extension("json"),
         serde_json::to_string_pretty(&json)?,
     )?;
-    let mut csv = String::from("server,conns,size,depth,round,messages,seconds,msgs_per_s,p50_us,p99_us,server_cpu_us,client_cpu_us\n");
+    let mut csv = String::from("server,conns,size,depth,round,messages,seconds,msgs_per_s,p50_us,p99_us,server_cpu_us,server_utime_stime_us,client_cpu_us\n");
     for r in runs {
         let o = &r.outcome;
         csv += &format!(
-            "{},{},{},{},{},{},{:.4},{:.1},{:.2},{:.2},{},{}\n",
+            "{},{},{},{},{},{},{:.4},{:.1},{:.2},{:.2},{},{},{}\n",
             r.server,
             r.cell.conns,
             r.cell.size,
@@ -592,6 +593,8 @@ fn write_results(
             o.p50_us,
             o.p99_us,
             o.server_cpu_us.map_or(String::new(), |c| format!("{c:.0}")),
+            o.server_ticks_us
+                .map_or(String::new(), |c| format!("{c:.0}")),
             o.client_cpu_us.map_or(String::new(), |c| format!("{c:.0}")),
         );
     }
