@@ -339,7 +339,7 @@ fn exact_limit_zlib_rs() {
 fn shared_compressors<B: Backend>(backend: B) {
     use wscore::deflate::{DeflateClient, DeflateServer};
     use wscore::extension::{ClientNegotiation, ServerNegotiation};
-    use wscore::handshake::{ExtensionList, Extensions, Header};
+    use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
 
     let config = DeflateConfig::new()
         .threshold(0)
@@ -347,7 +347,7 @@ fn shared_compressors<B: Backend>(backend: B) {
     let server = DeflateServer::with_backend(backend.clone(), config).share_compressors(2);
     let client = DeflateClient::with_backend(backend.clone(), DeflateConfig::new());
     let offer = client.offer();
-    let headers = [Header::new("Sec-WebSocket-Extensions", &offer)];
+    let headers = [HttpHeader::new("Sec-WebSocket-Extensions", &offer)];
     let mut connections = Vec::new();
     for _ in 0..3 {
         let agreed = server.negotiate(Extensions::new(&headers)).unwrap();

@@ -51,7 +51,7 @@ fn message() -> impl Strategy<Value = Vec<u8>> {
                 while v.len() < len {
                     let n = next();
                     let run = (n % 300) as usize + 1;
-                    v.extend(std::iter::repeat(n as u8 >> 5).take(run));
+                    v.extend(std::iter::repeat_n(n as u8 >> 5, run));
                 }
                 v.truncate(len);
                 v

@@ -82,7 +82,7 @@ proptest! {
         let expected_path = if path.is_empty() { "/" } else { path.as_str() };
         prop_assert_eq!(request.path(), expected_path);
         prop_assert_eq!(request.query(), query.as_deref());
-        let default = port.map_or(true, |p| p == if secure { 443 } else { 80 });
+        let default = port.is_none_or(|p| p == if secure { 443 } else { 80 });
         let expected_host = if default { host.clone() } else { format!("{host}:{}", port.unwrap()) };
         prop_assert_eq!(request.host(), expected_host.as_str());
         prop_assert_eq!(request.key().to_nonce(), nonce);

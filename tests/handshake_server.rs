@@ -633,7 +633,7 @@ fn limits_are_enforced_and_bounded() {
     assert_eq!(head_error(&garbage, &limits), HeadError::HeadTooLarge);
     let mut endless = b"GET / HTTP/1.1\r\n".to_vec();
     let line = format!("X: {}\r\n", "y".repeat(100));
-    endless.extend(std::iter::repeat(line.bytes()).take(10_000).flatten());
+    endless.extend(std::iter::repeat_n(line.bytes(), 10_000).flatten());
     assert_eq!(head_error(&endless, &loose), HeadError::HeadTooLarge);
 }
 
