@@ -20,9 +20,7 @@ use core::time::Duration;
 use wscore::deflate::{DeflateClient, DeflateConfig, DeflateServer};
 use wscore::extension::ClientNegotiation;
 use wscore::handshake::{negotiate, HttpHeader};
-use wscore::{
-    Config, Connection, DataKind, Entropy, EntropyError, Event, MessageAssembler, MessageRef,
-};
+use wscore::{Config, DataKind, Entropy, EntropyError, Event, MessageAssembler, MessageRef};
 
 struct Counter(u8);
 
