@@ -102,9 +102,12 @@ fn a_head_fed_byte_by_byte_is_accepted_and_the_rest_is_left_to_the_connection() 
     );
 }
 
+/// A request head, the status it must get (0: none yet), and a header the answer must carry.
+type RefusalCase = (&'static [u8], u16, Option<(&'static str, &'static str)>);
+
 #[test]
 fn every_refusal_is_written_with_its_status() {
-    let cases: [(&[u8], u16, Option<(&str, &str)>); 5] = [
+    let cases: [RefusalCase; 5] = [
         (b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 400, None),
         (
             b"POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
