@@ -86,8 +86,12 @@ pub trait Extension: Send + fmt::Debug {
 
     /// Transforms the next piece of the outgoing message, appending the result to `out`.
     /// `fin` marks the message's last piece (possibly empty).
-    fn outbound(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>)
-        -> Result<(), ExtensionError>;
+    fn outbound(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ExtensionError>;
 
     /// An incoming data message starts; its first frame carried `rsv` (non-zero, only bits
     /// this extension owns).

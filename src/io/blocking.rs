@@ -27,6 +27,7 @@ use std::io::{ErrorKind, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
+use super::connector::{BlockingStream, ConnectOptions};
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
@@ -289,6 +290,28 @@ impl WebSocket<TcpStream> {
     pub fn use_socket_timeouts(&mut self) {
         self.timer_hook = Some(|s, t| s.set_read_timeout(t));
     }
+}
+
+/// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-blocking`; an
+/// HTTP proxy from the environment with feature `proxy`), performs the handshake, and drives
+/// the connection's timers with the socket's read timeout.
+pub fn connect(uri: &str, config: Config) -> Result<WebSocket<BlockingStream>, Error> {
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    connect_request(request, &ConnectOptions::default(), config)
+}
+
+/// [`connect`] with a prepared request (origin, subprotocols, extra headers) and explicit
+/// [`ConnectOptions`] (proxy, TLS settings): the stream comes from
+/// [`connector::open_blocking`](super::connector::open_blocking).
+pub fn connect_request(
+    request: ClientRequest<'_>,
+    options: &ConnectOptions,
+    config: Config,
+) -> Result<WebSocket<BlockingStream>, Error> {
+    let stream = super::connector::open_blocking(request.uri(), options)?;
+    let mut ws = WebSocket::connect_with(request, stream, config)?;
+    ws.set_timer_hook(|s, t| s.set_read_timeout(t));
+    Ok(ws)
 }
 
 /// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.

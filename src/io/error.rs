@@ -2,6 +2,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::connector::TlsError;
+#[cfg(feature = "proxy")]
+use super::proxy::ProxyError;
 use crate::handshake::{ClientError, ClientFailure, HandshakeError, UriError};
 use crate::{ConnectionError, SendError};
 
@@ -27,6 +30,12 @@ pub enum Error {
     Send(SendError),
     /// The connection is closed: the closing handshake is complete. Not a failure.
     Closed,
+    /// Client side: TLS could not be set up (a missing feature, no root store, a failed
+    /// TLS handshake...).
+    Tls(TlsError),
+    /// Client side: the HTTP proxy could not be used or refused the tunnel.
+    #[cfg(feature = "proxy")]
+    Proxy(ProxyError),
 }
 
 /// A client handshake the server did not accept.
@@ -83,6 +92,9 @@ impl fmt::Display for Error {
             Error::Connection(e) => fmt::Display::fmt(e, f),
             Error::Send(e) => fmt::Display::fmt(e, f),
             Error::Closed => f.write_str("connection closed"),
+            Error::Tls(e) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "proxy")]
+            Error::Proxy(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -93,6 +105,9 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             Error::Connection(e) => Some(e),
             Error::Send(e) => Some(e),
+            Error::Tls(e) => Some(e),
+            #[cfg(feature = "proxy")]
+            Error::Proxy(e) => Some(e),
             _ => None,
         }
     }
@@ -107,6 +122,19 @@ impl From<std::io::Error> for Error {
 impl From<ConnectionError> for Error {
     fn from(e: ConnectionError) -> Error {
         Error::Connection(e)
+    }
+}
+
+impl From<TlsError> for Error {
+    fn from(e: TlsError) -> Error {
+        Error::Tls(e)
+    }
+}
+
+#[cfg(feature = "proxy")]
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Error {
+        Error::Proxy(e)
     }
 }
 

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::connector::{FuturesStream, Route};
 use super::error::Error;
 use super::opening::{nonce, Decision};
 use super::stream::{AsyncTimer, AsyncTransport};
@@ -105,5 +106,35 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    WebSocket::connect_with(request, FuturesIo(stream), config).await
+}
+
+/// Client side through [`connector`](super::connector): `stream` is connected to
+/// [`route.address()`](super::connector::Route::address) (the proxy, or the server); the
+/// proxy tunnel and TLS (feature `tls-futures`) are set up over it, then the handshake for
+/// the prepared `request` (origin, subprotocols, extra headers).
+///
+/// ```no_run
+/// use wscore::handshake::ClientRequest;
+/// use wscore::io::connector::Route;
+/// use wscore::io::ConnectOptions;
+///
+/// # async fn run() -> Result<(), wscore::io::Error> {
+/// let request = ClientRequest::new("wss://echo.example/chat", [7; 16]).map_err(wscore::io::Error::Uri)?;
+/// let route = Route::new(request.uri(), &ConnectOptions::default())?;
+/// let tcp = smol::net::TcpStream::connect(route.address()).await?;
+/// let ws = wscore::io::futures::connect_route(request, &route, tcp, wscore::Config::default()).await?;
+/// # let _ = ws; Ok(()) }
+/// ```
+pub async fn connect_route<S>(
+    request: ClientRequest<'_>,
+    route: &Route,
+    stream: S,
+    config: Config,
+) -> Result<WebSocket<FuturesStream<S>>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let stream = super::connector::establish_futures(stream, route).await?;
     WebSocket::connect_with(request, FuturesIo(stream), config).await
 }

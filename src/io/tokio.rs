@@ -29,14 +29,13 @@ use core::task::{Context, Poll};
 use std::io::{self, IoSlice};
 use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
-
+use super::connector::{ConnectOptions, TokioStream};
 use super::error::Error;
 use super::opening::{nonce, Decision};
 use super::stream::{AsyncTimer, AsyncTransport};
 use crate::handshake::{ClientRequest, Request};
 use crate::Config;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A WebSocket over a tokio stream.
 pub type WebSocket<S> = super::stream::WebSocket<TokioIo<S>>;
@@ -122,20 +121,23 @@ where
     WebSocket::accept_with(TokioIo(stream), config, already_read, decide).await
 }
 
-/// Client side: opens a TCP connection to a `ws://` URI and performs the handshake. For
-/// `wss://`, set up TLS yourself and use [`connect_with`].
-pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+/// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-tokio`; an HTTP
+/// proxy from the environment with feature `proxy`) and performs the handshake.
+pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TokioStream>, Error> {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    let target = *request.uri();
-    if target.is_secure() {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs a TLS stream: use connect_with",
-        )));
-    }
-    let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
-    tcp.set_nodelay(true)?;
-    WebSocket::connect_with(request, TokioIo(tcp), config).await
+    connect_request(request, &ConnectOptions::default(), config).await
+}
+
+/// Client side with a prepared request (origin, subprotocols, extra headers) and explicit
+/// [`ConnectOptions`] (proxy, TLS settings): the stream comes from
+/// [`connector::open_tokio`](super::connector::open_tokio).
+pub async fn connect_request(
+    request: ClientRequest<'_>,
+    options: &ConnectOptions,
+    config: Config,
+) -> Result<WebSocket<TokioStream>, Error> {
+    let stream = super::connector::open_tokio(request.uri(), options).await?;
+    WebSocket::connect_with(request, TokioIo(stream), config).await
 }
 
 /// Client side over an established stream, with a prepared request.
