@@ -250,6 +250,21 @@ fn require_tls(secure: bool, feature: &'static str, enabled: bool) -> Result<(),
     Ok(())
 }
 
+/// Reads a TCP close without TLS `close_notify` as the end of the stream.
+///
+/// rustls reports it as `UnexpectedEof` so that protocols without an end marker notice a
+/// truncation. WebSocket has its own (the closing handshake): the connection decides whether
+/// the end came too early, exactly as over plain TCP. Servers that close without
+/// `close_notify` after the closing handshake (the blocking adapter's, many others) then end
+/// the connection cleanly.
+#[allow(dead_code)]
+fn eof_without_close_notify<T: Default>(result: std::io::Result<T>) -> std::io::Result<T> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(T::default()),
+        other => other,
+    }
+}
+
 /// A stream that first yields bytes already read from it (what a proxy sent after its
 /// answer to `CONNECT`), then reads on. Writes go straight through.
 #[derive(Debug)]
@@ -361,7 +376,7 @@ mod blocking_impl {
             match self {
                 BlockingStream::Plain(s) => s.read(buf),
                 #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => s.read(buf),
+                BlockingStream::Tls(s) => eof_without_close_notify(s.read(buf)),
             }
         }
     }
@@ -561,7 +576,10 @@ mod tokio_impl {
             cx: &mut Context<'_>,
             buf: &mut ReadBuf<'_>,
         ) -> Poll<io::Result<()>> {
-            forward!(self, s => s.poll_read(cx, buf))
+            match forward!(self, s => s.poll_read(cx, buf)) {
+                Poll::Ready(r) => Poll::Ready(eof_without_close_notify(r)),
+                Poll::Pending => Poll::Pending,
+            }
         }
     }
 
@@ -758,7 +776,10 @@ mod futures_impl {
             cx: &mut Context<'_>,
             buf: &mut [u8],
         ) -> Poll<io::Result<usize>> {
-            forward!(self, s => s.poll_read(cx, buf))
+            match forward!(self, s => s.poll_read(cx, buf)) {
+                Poll::Ready(r) => Poll::Ready(eof_without_close_notify(r)),
+                Poll::Pending => Poll::Pending,
+            }
         }
     }
 
