@@ -281,163 +281,12 @@ mod sans_io {
 /// Servers for the end-to-end tests: a WebSocket echo server (plain or TLS), a CONNECT
 /// proxy, and a proxy that always refuses. All on 127.0.0.1, all on a shared runtime.
 #[cfg(all(feature = "proxy", feature = "tokio"))]
-mod servers {
-    use std::sync::{Arc, Mutex, OnceLock};
+#[path = "proxy/servers.rs"]
+mod servers;
 
-    use futures_util::{SinkExt, StreamExt};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
-    use wscore::Config;
-
-    pub fn rt() -> &'static tokio::runtime::Runtime {
-        static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-        RT.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-        })
-    }
-
-    /// A certificate for `localhost`: (directory, cert PEM path, key PEM path).
-    pub fn certificate() -> (std::path::PathBuf, std::path::PathBuf) {
-        static PATHS: OnceLock<(std::path::PathBuf, std::path::PathBuf)> = OnceLock::new();
-        PATHS
-            .get_or_init(|| {
-                let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-                let dir = std::env::temp_dir().join(format!("wscore-proxy-{}", std::process::id()));
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
-                std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
-                (dir.join("cert.pem"), dir.join("key.pem"))
-            })
-            .clone()
-    }
-
-    /// A WebSocket echo server; `tls` for wss.
-    pub fn echo_server(tls: bool) -> u16 {
-        rt().block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            #[cfg(feature = "tls-tokio")]
-            let config = tls.then(|| {
-                let (cert, key) = certificate();
-                wscore::io::tls::load_server_config(cert, key).unwrap()
-            });
-            #[cfg(not(feature = "tls-tokio"))]
-            assert!(!tls, "wss echo server needs tls-tokio");
-            tokio::spawn(async move {
-                while let Ok((tcp, _)) = listener.accept().await {
-                    #[cfg(feature = "tls-tokio")]
-                    let config = config.clone();
-                    tokio::spawn(async move {
-                        #[cfg(feature = "tls-tokio")]
-                        if let Some(config) = config {
-                            let Ok(stream) = wscore::io::tls::accept_tokio(&config, tcp).await
-                            else {
-                                return;
-                            };
-                            let Ok(ws) = wscore::io::tokio::accept(stream, Config::default()).await
-                            else {
-                                return;
-                            };
-                            echo(ws).await;
-                            return;
-                        }
-                        let Ok(ws) = wscore::io::tokio::accept(tcp, Config::default()).await else {
-                            return;
-                        };
-                        echo(ws).await;
-                    });
-                }
-            });
-            port
-        })
-    }
-
-    async fn echo<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
-        mut ws: wscore::io::tokio::WebSocket<S>,
-    ) {
-        while let Some(Ok(m)) = ws.next().await {
-            if m.is_data() && ws.send(m).await.is_err() {
-                break;
-            }
-        }
-    }
-
-    async fn read_head(tcp: &mut TcpStream) -> Option<String> {
-        let mut buf = Vec::new();
-        let mut byte = [0u8; 1];
-        while !buf.ends_with(b"\r\n\r\n") {
-            if tcp.read(&mut byte).await.ok()? == 0 || buf.len() > 8192 {
-                return None;
-            }
-            buf.push(byte[0]);
-        }
-        String::from_utf8(buf).ok()
-    }
-
-    /// What the in-test proxy saw: the CONNECT heads.
-    pub type Seen = Arc<Mutex<Vec<String>>>;
-
-    /// A CONNECT proxy; with `auth`, it wants `Proxy-Authorization: Basic <auth>` and
-    /// answers 407 otherwise.
-    pub fn connect_proxy(auth: Option<&'static str>) -> (u16, Seen) {
-        let seen: Seen = Arc::default();
-        let log = seen.clone();
-        let port = rt().block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            tokio::spawn(async move {
-                while let Ok((mut tcp, _)) = listener.accept().await {
-                    let log = log.clone();
-                    tokio::spawn(async move {
-                        let Some(head) = read_head(&mut tcp).await else { return };
-                        log.lock().unwrap().push(head.clone());
-                        if let Some(token) = auth {
-                            if !head.contains(&format!("\r\nProxy-Authorization: Basic {token}\r\n")) {
-                                let _ = tcp.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n").await;
-                                return;
-                            }
-                        }
-                        let authority = head
-                            .strip_prefix("CONNECT ")
-                            .and_then(|rest| rest.split(' ').next())
-                            .unwrap_or_default()
-                            .replace("localhost", "127.0.0.1");
-                        let Ok(mut upstream) = TcpStream::connect(&authority).await else {
-                            let _ = tcp.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
-                            return;
-                        };
-                        tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
-                        let _ = tokio::io::copy_bidirectional(&mut tcp, &mut upstream).await;
-                    });
-                }
-            });
-            port
-        });
-        (port, seen)
-    }
-
-    /// A "proxy" that answers every request with `response` and closes.
-    pub fn refusing_proxy(response: &'static [u8]) -> u16 {
-        rt().block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            tokio::spawn(async move {
-                while let Ok((mut tcp, _)) = listener.accept().await {
-                    tokio::spawn(async move {
-                        if read_head(&mut tcp).await.is_some() {
-                            let _ = tcp.write_all(response).await;
-                        }
-                    });
-                }
-            });
-            port
-        })
-    }
-}
+#[cfg(all(feature = "proxy", feature = "tokio"))]
+#[path = "proxy/clients.rs"]
+mod clients;
 
 #[cfg(all(feature = "proxy", feature = "tokio"))]
 mod end_to_end {
@@ -449,6 +298,7 @@ mod end_to_end {
     use wscore::io::{ConnectOptions, Error, Message};
     use wscore::Config;
 
+    use super::clients::*;
     use super::servers::*;
 
     fn options(proxy: Proxy) -> ConnectOptions {
@@ -461,82 +311,6 @@ mod end_to_end {
             ))
         };
         options
-    }
-
-    async fn tokio_round_trip(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
-        let request = ClientRequest::new(uri, [4; 16]).unwrap();
-        let mut ws =
-            wscore::io::tokio::connect_request(request, options, Config::default()).await?;
-        ws.send(Message::text("through the tunnel")).await?;
-        assert_eq!(
-            ws.next().await.unwrap()?,
-            Message::text("through the tunnel")
-        );
-        ws.close().await?;
-        Ok(())
-    }
-
-    fn tokio_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
-        rt().block_on(async {
-            tokio::time::timeout(Duration::from_secs(20), tokio_round_trip(uri, options))
-                .await
-                .expect("timed out")
-        })
-    }
-
-    #[cfg(feature = "blocking")]
-    fn blocking_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
-        let request = ClientRequest::new(uri, [6; 16]).unwrap();
-        let mut ws = wscore::io::blocking::connect_request(request, options, Config::default())?;
-        let m = Message::text("blocking through the tunnel");
-        ws.send(&m)?;
-        assert_eq!(ws.read()?, m);
-        ws.close(wscore::frame::CloseCode::NORMAL, "")?;
-        Ok(())
-    }
-
-    #[cfg(feature = "futures-io")]
-    fn futures_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
-        use wscore::io::connector::Route;
-        smol::block_on(async {
-            let run = async {
-                let request = ClientRequest::new(uri, [8; 16]).unwrap();
-                let route = Route::new(request.uri(), options)?;
-                let tcp = smol::net::TcpStream::connect(route.address()).await?;
-                let mut ws =
-                    wscore::io::futures::connect_route(request, &route, tcp, Config::default())
-                        .await?;
-                ws.send(Message::text("futures through the tunnel")).await?;
-                assert_eq!(
-                    ws.next().await.unwrap()?,
-                    Message::text("futures through the tunnel")
-                );
-                ws.close().await?;
-                Ok(())
-            };
-            let timeout = async {
-                smol::Timer::after(Duration::from_secs(20)).await;
-                panic!("timed out")
-            };
-            match futures_util::future::select(Box::pin(run), Box::pin(timeout)).await {
-                futures_util::future::Either::Left((result, _)) => result,
-                futures_util::future::Either::Right(_) => unreachable!(),
-            }
-        })
-    }
-
-    type Client = fn(&str, &ConnectOptions) -> Result<(), Error>;
-
-    fn clients() -> Vec<(&'static str, Client, bool)> {
-        // (name, client, whether it has TLS in this build)
-        #[allow(unused_mut)]
-        let mut clients: Vec<(&'static str, Client, bool)> =
-            vec![("tokio", tokio_client, cfg!(feature = "tls-tokio"))];
-        #[cfg(feature = "blocking")]
-        clients.push(("blocking", blocking_client, cfg!(feature = "tls-blocking")));
-        #[cfg(feature = "futures-io")]
-        clients.push(("futures-io", futures_client, cfg!(feature = "tls-futures")));
-        clients
     }
 
     #[test]
