@@ -27,6 +27,11 @@
 //!   `Response` (implies `std`).
 //! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io` (with `std`).
 //! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
+//! - `tls-blocking`, `tls-tokio`, `tls-futures` (each implies `tls`): `wss://` with rustls
+//!   (provider `ring`) for that adapter; `webpki-roots` or `native-roots` choose the roots
+//!   `connect("wss://...")` trusts. See `docs/tls-proxy.md`.
+//! - `proxy`: HTTP `CONNECT` proxies for the clients, explicit or from `HTTPS_PROXY`,
+//!   `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -110,3 +115,13 @@ struct ConnectionDocTests;
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../docs/adapters.md")]
 struct AdaptersDocTests;
+
+#[cfg(all(
+    doctest,
+    feature = "tls-tokio",
+    feature = "tls-blocking",
+    feature = "tls-futures",
+    feature = "proxy"
+))]
+#[doc = include_str!("../docs/tls-proxy.md")]
+struct TlsProxyDocTests;
