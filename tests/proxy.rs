@@ -12,9 +12,13 @@
 
 #[cfg(not(feature = "proxy"))]
 #[test]
-fn proxy_tests_need_the_proxy_feature() {
-    println!("SKIPPED every proxy test: enable the `proxy` feature (and tokio, blocking, futures-io, tls-*)");
-}
+#[ignore = "proxy tests: enable the `proxy` feature (and tokio, blocking, futures-io, tls-*)"]
+fn proxy_tests() {}
+
+#[cfg(all(feature = "proxy", not(feature = "tokio")))]
+#[test]
+#[ignore = "proxy end-to-end tests: enable the `tokio` feature (their servers run on tokio)"]
+fn proxy_end_to_end_tests() {}
 
 #[cfg(feature = "proxy")]
 mod sans_io {
@@ -338,11 +342,11 @@ mod end_to_end {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "tls-tokio"),
+        ignore = "wss through a proxy: the wss echo server needs the `tls-tokio` feature"
+    )]
     fn wss_through_a_connect_proxy_with_credentials() {
-        if !cfg!(feature = "tls-tokio") {
-            println!("SKIPPED wss through a proxy: the wss echo server needs `tls-tokio`");
-            return;
-        }
         let target = echo_server(true);
         // base64("alice:s3cret:x")
         let (proxy, seen) = connect_proxy(Some("YWxpY2U6czNjcmV0Ong="));

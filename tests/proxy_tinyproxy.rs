@@ -1,6 +1,7 @@
 //! Every client adapter through a real HTTP proxy: tinyproxy, started by `tests/proxy/run.sh`
-//! on 127.0.0.1, which passes its address in the environment. Without `WSCORE_TINYPROXY`
-//! each test prints why it is skipped.
+//! on 127.0.0.1, which passes its address in the environment and runs these `#[ignore]`d
+//! tests with `--ignored`. A plain `cargo test` lists them as ignored, with the reason;
+//! `--ignored` without `WSCORE_TINYPROXY` fails and says how to run them.
 //!
 //! - `WSCORE_TINYPROXY`: an open tinyproxy (`ConnectPort` only the two target ports);
 //! - `WSCORE_TINYPROXY_AUTH` and `WSCORE_TINYPROXY_CREDENTIALS` (`user:pass`): one with
@@ -44,7 +45,7 @@ mod tinyproxy {
     }
 
     /// The proxies from the environment, and the echo servers started once.
-    fn setup(test: &str) -> Option<&'static Setup> {
+    fn setup(test: &str) -> &'static Setup {
         static SETUP: OnceLock<Option<Setup>> = OnceLock::new();
         let setup = SETUP.get_or_init(|| {
             let open = std::env::var("WSCORE_TINYPROXY").ok()?;
@@ -66,10 +67,9 @@ mod tinyproxy {
                 wss_port,
             })
         });
-        if setup.is_none() {
-            println!("SKIPPED {test}: WSCORE_TINYPROXY is not set (run tests/proxy/run.sh)");
-        }
-        setup.as_ref()
+        setup.as_ref().unwrap_or_else(|| {
+            panic!("{test}: WSCORE_TINYPROXY is not set: run tests/proxy/run.sh")
+        })
     }
 
     fn with_tls(options: ConnectOptions) -> ConnectOptions {
@@ -84,10 +84,9 @@ mod tinyproxy {
     }
 
     #[test]
+    #[ignore = "needs tinyproxy: run tests/proxy/run.sh"]
     fn ws_and_wss_through_tinyproxy() {
-        let Some(s) = setup("ws_and_wss_through_tinyproxy") else {
-            return;
-        };
+        let s = setup("ws_and_wss_through_tinyproxy");
         let options = with_tls(ConnectOptions::new().proxy(s.open.clone()));
         for (name, client, has_tls) in clients() {
             client(&format!("ws://127.0.0.1:{}/plain", s.ws_port), &options)
@@ -104,10 +103,9 @@ mod tinyproxy {
     }
 
     #[test]
+    #[ignore = "needs tinyproxy: run tests/proxy/run.sh"]
     fn basic_auth_through_tinyproxy() {
-        let Some(s) = setup("basic_auth_through_tinyproxy") else {
-            return;
-        };
+        let s = setup("basic_auth_through_tinyproxy");
         let uri = format!("ws://127.0.0.1:{}/auth", s.ws_port);
         for (name, client, has_tls) in clients() {
             let err =
@@ -129,10 +127,9 @@ mod tinyproxy {
     }
 
     #[test]
+    #[ignore = "needs tinyproxy: run tests/proxy/run.sh"]
     fn port_outside_connect_port_is_a_403() {
-        let Some(s) = setup("port_outside_connect_port_is_a_403") else {
-            return;
-        };
+        let s = setup("port_outside_connect_port_is_a_403");
         // Port 9 (discard) is not a ConnectPort: tinyproxy refuses the tunnel.
         for (name, client, _) in clients() {
             let err = client(
@@ -152,10 +149,9 @@ mod tinyproxy {
     /// for wss, `no_proxy` bypassing). Sets the process environment: the tests run on one
     /// thread (`--test-threads 1`, as run.sh does).
     #[test]
+    #[ignore = "needs tinyproxy: run tests/proxy/run.sh"]
     fn proxy_from_the_environment() {
-        let Some(s) = setup("proxy_from_the_environment") else {
-            return;
-        };
+        let s = setup("proxy_from_the_environment");
         let open = format!("http://{}:{}", s.open.host(), s.open.port());
         let (user, pass) = &s.credentials;
         let auth = format!("http://{user}:{pass}@{}:{}", s.auth.host(), s.auth.port());
