@@ -204,6 +204,34 @@ mod tokio_tls {
         assert!(tls::load_certs(&empty).is_err());
     }
 
+    /// With a root-store feature, plain `connect("wss://...")` needs no configuration: it
+    /// trusts the public roots, which do not include our self-signed certificate.
+    #[cfg(any(feature = "webpki-roots", feature = "native-roots"))]
+    #[tokio::test]
+    async fn default_roots_do_not_trust_a_self_signed_certificate() {
+        let (_dir, cert, key) = self_signed();
+        let port = server(&key, &cert, 2).await;
+        for _ in 0..2 {
+            // twice: the shared default configuration is built once, then reused
+            let uri = format!("wss://localhost:{port}/");
+            let request = ClientRequest::new(&uri, [2; 16]).unwrap();
+            let options = wscore::io::ConnectOptions::new();
+            #[cfg(feature = "proxy")]
+            let options = options.no_proxy();
+            let err = tokio::time::timeout(
+                Duration::from_secs(10),
+                wscore::io::tokio::connect_request(request, &options, Config::default()),
+            )
+            .await
+            .expect("timed out")
+            .unwrap_err();
+            assert!(
+                matches!(&err, Error::Tls(TlsError::Handshake(_))),
+                "expected an unknown issuer, got {err:?}"
+            );
+        }
+    }
+
     #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
     #[tokio::test]
     async fn wss_without_root_store_names_the_features() {

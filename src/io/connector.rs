@@ -187,7 +187,7 @@ impl Route {
         #[cfg(feature = "tls")]
         let tls = match (&options.tls, uri.is_secure()) {
             (Some(connector), true) => Some(connector.clone()),
-            (None, true) => Some(TlsConnector::with_default_roots()?),
+            (None, true) => Some(TlsConnector::shared_default()?),
             (_, false) => None,
         };
         Ok(Route {

@@ -75,6 +75,17 @@ impl TlsConnector {
         Ok(TlsConnector::with_roots(default_roots()?))
     }
 
+    /// [`with_default_roots`](Self::with_default_roots), built once per process and shared
+    /// (loading the system's store reads many files).
+    pub(crate) fn shared_default() -> Result<TlsConnector, TlsError> {
+        static DEFAULT: std::sync::OnceLock<TlsConnector> = std::sync::OnceLock::new();
+        if let Some(connector) = DEFAULT.get() {
+            return Ok(connector.clone());
+        }
+        let connector = TlsConnector::with_default_roots()?;
+        Ok(DEFAULT.get_or_init(|| connector).clone())
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Arc<ClientConfig> {
         &self.config
