@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use tungstenite::protocol::{Role as TRole, WebSocket, WebSocketConfig};
 use tungstenite::{Bytes, Message as TMessage};
-use wscore::frame::{encode_frame, Header, Opcode};
+use wscore::frame::{encode_frame, FrameHeader, Opcode};
 use wscore::{Config, Connection, DataKind, Event, MessageAssembler};
 
 const NOW: Duration = Duration::ZERO;
@@ -133,7 +133,7 @@ impl Workload {
                 key_state = key_state
                     .wrapping_mul(1_664_525)
                     .wrapping_add(1_013_904_223);
-                let header = Header::new(opcode, i + 1 == pieces.len(), 0)
+                let header = FrameHeader::new(opcode, i + 1 == pieces.len(), 0)
                     .with_mask(key_state.to_le_bytes());
                 let n = encode_frame(header, piece, &mut frame).expect("frame buffer");
                 wire.extend_from_slice(&frame[..n]);
@@ -156,16 +156,35 @@ fn tungstenite_config() -> WebSocketConfig {
         .max_frame_size(Some(LIMIT))
 }
 
-fn entropy() -> impl FnMut(&mut [u8]) + Send + 'static {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    move |buf: &mut [u8]| {
+/// A xorshift key source.
+struct Xorshift(u64);
+
+impl wscore::Entropy for Xorshift {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), wscore::EntropyError> {
         for b in buf {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            *b = state as u8;
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *b = self.0 as u8;
         }
+        Ok(())
     }
+}
+
+fn entropy() -> Xorshift {
+    Xorshift(0x2545_f491_4f6c_dd1d_u64)
+}
+
+/// Either role, one type.
+type Conn = Connection<Vec<u8>, Xorshift>;
+
+fn wscore_conn(client: bool) -> Conn {
+    let role = if client {
+        wscore::Role::Client
+    } else {
+        wscore::Role::Server
+    };
+    Connection::new(role, wscore_config(), Vec::new(), entropy(), NOW)
 }
 
 /// An in-memory transport for tungstenite: reads from a cursor, writes append to a vector.
@@ -205,7 +224,7 @@ fn tungstenite_socket(role: TRole, input: Vec<u8>) -> WebSocket<MemStream> {
 // ---------------------------------------------------------------------------------------------
 
 struct WscoreReceiver {
-    conn: Connection,
+    conn: Conn,
     read_buf: Vec<u8>,
     assembler: MessageAssembler,
 }
@@ -213,7 +232,7 @@ struct WscoreReceiver {
 impl WscoreReceiver {
     fn new() -> WscoreReceiver {
         WscoreReceiver {
-            conn: Connection::server(wscore_config(), NOW),
+            conn: wscore_conn(false),
             read_buf: vec![0; READ_CHUNK],
             assembler: MessageAssembler::new(),
         }
@@ -363,7 +382,7 @@ fn bench_receive(c: &mut Criterion) {
 // Send contestants: queue `work.messages` messages, then write everything into `sink`.
 // ---------------------------------------------------------------------------------------------
 
-fn wscore_send(conn: &mut Connection, payload: &[u8], messages: usize, sink: &mut Vec<u8>) {
+fn wscore_send(conn: &mut Conn, payload: &[u8], messages: usize, sink: &mut Vec<u8>) {
     sink.clear();
     for _ in 0..messages {
         conn.send_binary(payload).expect("send");
@@ -400,11 +419,7 @@ fn check_with_tungstenite(role: TRole, wire: &[u8], payload: &[u8], messages: us
 /// Decodes `wire` with a wscore connection (`client`: receiving as a client) and checks every
 /// message is `payload`.
 fn check_with_wscore(client: bool, wire: &[u8], payload: &[u8], messages: usize) {
-    let mut conn = if client {
-        Connection::client(wscore_config(), entropy(), NOW)
-    } else {
-        Connection::server(wscore_config(), NOW)
-    };
+    let mut conn = wscore_conn(client);
     let mut buf = wire.to_vec();
     let mut input = &mut buf[..];
     let mut assembler = MessageAssembler::new();
@@ -434,11 +449,7 @@ fn bench_send(c: &mut Criterion) {
         }
         for client in [false, true] {
             let role = if client { "client" } else { "server" };
-            let mut conn = if client {
-                Connection::client(wscore_config(), entropy(), NOW)
-            } else {
-                Connection::server(wscore_config(), NOW)
-            };
+            let mut conn = wscore_conn(client);
             let mut sink = Vec::new();
             wscore_send(&mut conn, &payload, work.messages, &mut sink);
             let peer = if client { TRole::Server } else { TRole::Client };
@@ -550,11 +561,7 @@ fn min_of_runs(reps: usize) {
         let reps = reps_for(&work, reps);
         for client in [false, true] {
             let role = if client { "client" } else { "server" };
-            let mut conn = if client {
-                Connection::client(wscore_config(), entropy(), NOW)
-            } else {
-                Connection::server(wscore_config(), NOW)
-            };
+            let mut conn = wscore_conn(client);
             let mut sink = Vec::new();
             let ours = min_time(reps, || {
                 wscore_send(&mut conn, &payload, work.messages, &mut sink);

@@ -88,13 +88,12 @@ async fn run_tokio(base: &str, agent: &str) -> Result<(), Error> {
 
 fn run_blocking(base: &str, agent: &str) -> Result<(), Error> {
     use std::net::TcpStream;
-    use wscore::io::blocking::WebSocket;
-    let connect = |path: &str| -> Result<WebSocket<TcpStream>, Error> {
+    use wscore::io::blocking::BlockingWebSocket;
+    let connect = |path: &str| -> Result<BlockingWebSocket<TcpStream>, Error> {
         let addr = base.trim_start_matches("ws://");
         let tcp = TcpStream::connect(addr)?;
         tcp.set_nodelay(true)?;
-        let mut ws = WebSocket::connect(&format!("{base}{path}"), tcp, config())?;
-        ws.use_socket_timeouts();
+        let ws = BlockingWebSocket::connect(&format!("{base}{path}"), tcp, config())?;
         Ok(ws)
     };
     let mut ws = connect("/getCaseCount")?;

@@ -1,4 +1,4 @@
-//! WebSocket echo server on the blocking adapter, one thread per connection.
+//! BlockingWebSocket echo server on the blocking adapter, one thread per connection.
 //!
 //! ```text
 //! cargo run --release --example blocking_echo --features blocking [-- --port 9001]
@@ -6,7 +6,7 @@
 
 use std::net::TcpListener;
 
-use wscore::io::blocking::WebSocket;
+use wscore::io::blocking::BlockingWebSocket;
 use wscore::Config;
 
 fn main() -> std::io::Result<()> {
@@ -31,8 +31,7 @@ fn echo(tcp: std::net::TcpStream) -> Result<(), wscore::io::Error> {
     config.max_frame_payload = 64 << 20;
     config.max_message_size = 64 << 20;
     config.max_queued_bytes = 64 << 20;
-    let mut ws = WebSocket::accept(tcp, config)?;
-    ws.use_socket_timeouts();
+    let mut ws = BlockingWebSocket::accept(tcp, config)?;
     loop {
         match ws.read() {
             Ok(message) if message.is_data() => ws.send(&message)?,

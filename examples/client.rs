@@ -5,10 +5,10 @@
 //! ```
 //!
 //! Each line read from stdin is sent as a text message; each text message received is
-//! printed as a line. At end of input the client closes the connection cleanly and exits 0;
-//! messages still in flight towards it at that moment are not printed, because a connection
-//! discards data that arrives after it sent its Close (RFC 6455 5.5.1). A failed handshake or
-//! a protocol error is reported on stderr with a non-zero exit.
+//! printed as a line. At end of input the client starts the closing handshake and exits 0
+//! once it completes; every message the server sent before it saw our Close is still
+//! printed (RFC 6455 1.4: only data after the *received* Close is discarded). A failed
+//! handshake or a protocol error is reported on stderr with a non-zero exit.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, BufReader};

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wscore::handshake::{parse_request, Limits, Status, EMPTY_HEADER};
 use wscore::io::tokio::accept_with;
+use wscore::io::Options;
 use wscore::Config;
 
 const PAGE: &str = include_str!("echo_page.html");
@@ -91,7 +92,7 @@ async fn serve(mut tcp: TcpStream) -> Result<(), Box<dyn std::error::Error + Sen
     if !is_upgrade {
         return serve_page(tcp, &path).await;
     }
-    let mut ws = accept_with(tcp, config(), head, |_| Ok(None)).await?;
+    let mut ws = accept_with(tcp, config(), Options::default(), head, |_| Ok(None)).await?;
     while let Some(message) = ws.next().await {
         let message = message?;
         if message.is_data() {

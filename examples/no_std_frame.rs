@@ -5,7 +5,7 @@
 //! cargo run --example no_std_frame --no-default-features
 //! ```
 
-use wscore::frame::{CloseCode, CloseFrame, Decoder, Header, Item, Opcode};
+use wscore::frame::{CloseCode, CloseFrame, Decoder, FrameHeader, Item, Opcode};
 use wscore::handshake::{ClientRequest, Limits, Request, Status, EMPTY_HEADER};
 use wscore::mask::apply_mask;
 use wscore::Role;
@@ -46,7 +46,7 @@ fn main() {
     let key = [0x5b, 0x0c, 0xe2, 0x71]; // fresh from the entropy source for every frame
     let text = b"temperature=21.5";
     let mut wire = [0u8; 64];
-    let header = Header::new(Opcode::Text, true, text.len() as u64).with_mask(key);
+    let header = FrameHeader::new(Opcode::Text, true, text.len() as u64).with_mask(key);
     let head_len = header.encode(&mut wire).expect("fits");
     wire[head_len..head_len + text.len()].copy_from_slice(text);
     apply_mask(&mut wire[head_len..head_len + text.len()], key, 0);
@@ -76,7 +76,7 @@ fn main() {
     .encode(&mut close_payload)
     .expect("valid close");
     let mut out = [0u8; 2 + 125];
-    let head = Header::new(Opcode::Close, true, n as u64).to_bytes();
+    let head = FrameHeader::new(Opcode::Close, true, n as u64).to_bytes();
     out[..head.len()].copy_from_slice(&head);
     out[head.len()..head.len() + n].copy_from_slice(&close_payload[..n]);
     println!("close frame: {:02x?}", &out[..head.len() + n]);

@@ -13,9 +13,8 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use wscore::handshake::ClientRequest;
 use wscore::io::tls::{load_root_certs, TlsConnector};
-use wscore::io::{ConnectOptions, Error, Message};
+use wscore::io::{ConnectOptions, Error, Message, Options};
 use wscore::Config;
 
 fn usage() -> ! {
@@ -42,14 +41,13 @@ async fn main() {
 }
 
 async fn run(uri: &str, ca: Option<&str>) -> Result<(), Error> {
-    let mut options = ConnectOptions::new();
+    let mut connect = ConnectOptions::new();
     if let Some(ca) = ca {
-        options = options.tls(TlsConnector::with_roots(load_root_certs(ca)?));
+        connect = connect.tls(TlsConnector::with_roots(load_root_certs(ca)?));
     }
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
-    let request = ClientRequest::new(uri, nonce).map_err(Error::Uri)?;
-    let ws = wscore::io::tokio::connect_request(request, &options, Config::default()).await?;
+    // The default open timeout (10 s) bounds TCP, the proxy tunnel, TLS and the handshake.
+    let options = Options::default().connect(connect);
+    let ws = wscore::io::tokio::connect_with_options(uri, Config::default(), options).await?;
     let (mut read, mut write) = ws.split();
 
     let printer = tokio::spawn(async move {

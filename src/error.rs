@@ -1,5 +1,6 @@
 use core::fmt;
 
+use crate::entropy::EntropyError;
 use crate::frame::{CloseCode, CloseEncodeError};
 
 /// A violation of RFC 6455 found in data received from the peer.
@@ -56,6 +57,9 @@ pub enum ProtocolError {
         /// The configured maximum.
         max: u32,
     },
+    /// The negotiated extension could not decode a message (e.g. invalid compressed data,
+    /// or a message that inflates past `max_message_size`).
+    Extension(ExtensionError),
 }
 
 impl ProtocolError {
@@ -67,6 +71,7 @@ impl ProtocolError {
             }
             ProtocolError::TooManyFragments { .. } => CloseCode::POLICY_VIOLATION,
             ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::Extension(e) => e.code,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }
@@ -90,6 +95,7 @@ impl ProtocolError {
             ProtocolError::ExpectedContinuation => "new message inside a fragmented message",
             ProtocolError::MessageTooLarge { .. } => "message too large",
             ProtocolError::TooManyFragments { .. } => "too many fragments",
+            ProtocolError::Extension(e) => e.reason,
         }
     }
 }
@@ -123,6 +129,33 @@ impl fmt::Display for ProtocolError {
 
 impl core::error::Error for ProtocolError {}
 
+/// Why an extension could not transform a message: the connection fails with `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtensionError {
+    /// The close code to fail the connection with (1009 when a limit was hit, 1007 or 1002
+    /// for undecodable data).
+    pub code: CloseCode,
+    /// A short description, used as the Close reason (ASCII, at most 123 bytes).
+    pub reason: &'static str,
+}
+
+impl ExtensionError {
+    /// The decoded message would exceed the output limit the connection passed in
+    /// (close code 1009).
+    pub const TOO_LARGE: ExtensionError = ExtensionError {
+        code: CloseCode::MESSAGE_TOO_BIG,
+        reason: "message too large after decoding",
+    };
+}
+
+impl fmt::Display for ExtensionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "extension error: {}", self.reason)
+    }
+}
+
+impl core::error::Error for ExtensionError {}
+
 /// A caller-supplied output buffer is too small; nothing was written to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BufferTooSmall {
@@ -148,19 +181,27 @@ pub enum ConnectionError {
     Protocol(ProtocolError),
     /// No pong arrived within the configured deadline after a keepalive ping.
     PongTimeout,
+    /// We sent a Close and the peer did not answer with its own within the configured
+    /// close timeout.
+    CloseTimeout,
     /// The transport reached end of file before the closing handshake completed
     /// (reported locally as close code 1006, never sent).
     AbnormalClosure,
+    /// A client's entropy source failed, so a frame the connection had to send on its own
+    /// (pong, keepalive ping, Close) could not be masked; nothing more is sent.
+    Entropy,
 }
 
 impl ConnectionError {
     /// The close code that describes this failure: the one sent for a protocol error, 1006
-    /// (reported locally only) for the transport ending early, 1001 for an unresponsive peer.
+    /// (reported locally only) for the transport ending early, 1001 for an unresponsive peer,
+    /// 1011 for a failed entropy source (nothing can be sent then).
     pub const fn close_code(self) -> CloseCode {
         match self {
             ConnectionError::Protocol(e) => e.close_code(),
-            ConnectionError::PongTimeout => CloseCode::GOING_AWAY,
+            ConnectionError::PongTimeout | ConnectionError::CloseTimeout => CloseCode::GOING_AWAY,
             ConnectionError::AbnormalClosure => CloseCode::ABNORMAL,
+            ConnectionError::Entropy => CloseCode::INTERNAL_ERROR,
         }
     }
 }
@@ -176,6 +217,10 @@ impl fmt::Display for ConnectionError {
         match self {
             ConnectionError::Protocol(e) => write!(f, "protocol error: {e}"),
             ConnectionError::PongTimeout => f.write_str("no pong received before the deadline"),
+            ConnectionError::CloseTimeout => {
+                f.write_str("the peer did not answer our Close before the deadline")
+            }
+            ConnectionError::Entropy => f.write_str("the entropy source failed (nothing masked)"),
             ConnectionError::AbnormalClosure => {
                 f.write_str("connection closed without a closing handshake (1006)")
             }
@@ -195,9 +240,25 @@ pub enum SendError {
     Closing,
     /// The connection has failed; the value is its sticky error.
     Failed(ConnectionError),
-    /// The outbound queue holds `max_queued_bytes` or more: drain it with
-    /// `poll_transmit`/`transmit` first.
-    QueueFull,
+    /// The send queue is full for now: `max_queued_bytes` or more are waiting, or the send
+    /// buffer has no room left for this message. Transmit, then try again.
+    MessageQueueFull,
+    /// The message can never be queued: encoded, it needs `needed` bytes and the send
+    /// buffer holds at most `capacity` (a [`FixedBuffer`](crate::FixedBuffer)). Split it
+    /// into fragments that fit.
+    TooLargeForBuffer {
+        /// Bytes the encoded frames need.
+        needed: usize,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// [`MAX_URGENT`](crate::MAX_URGENT) application pings and pongs are already waiting.
+    ControlQueueFull,
+    /// A client's entropy source failed (or kept yielding the all-zero key): nothing was
+    /// masked, nothing queued.
+    Entropy(EntropyError),
+    /// The negotiated extension could not encode the message.
+    Extension(ExtensionError),
     /// A streamed message is in progress: finish it before sending another message.
     MessageInProgress,
     /// `send_fragment`/`finish_message` without `begin_message`.
@@ -215,7 +276,14 @@ impl fmt::Display for SendError {
         match self {
             SendError::Closing => f.write_str("the connection is closing: no more messages"),
             SendError::Failed(e) => write!(f, "the connection failed: {e}"),
-            SendError::QueueFull => f.write_str("the outbound queue is full"),
+            SendError::MessageQueueFull => f.write_str("the send queue is full for now"),
+            SendError::TooLargeForBuffer { needed, capacity } => write!(
+                f,
+                "the message needs {needed} bytes of send buffer, which holds {capacity}"
+            ),
+            SendError::ControlQueueFull => f.write_str("too many pings and pongs waiting"),
+            SendError::Entropy(e) => fmt::Display::fmt(e, f),
+            SendError::Extension(e) => fmt::Display::fmt(e, f),
             SendError::MessageInProgress => f.write_str("a streamed message is in progress"),
             SendError::NoMessageInProgress => f.write_str("no streamed message in progress"),
             SendError::ControlTooLong(len) => {

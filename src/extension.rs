@@ -33,41 +33,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::frame::CloseCode;
+pub use crate::handshake::NegotiationError;
 use crate::handshake::{ExtensionItem, Extensions};
 use crate::DataKind;
-
-/// Why an extension could not transform a message: the connection fails with `code`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ExtensionError {
-    /// The close code to fail the connection with (1009 when a limit was hit, 1007 or 1002
-    /// for undecodable data).
-    pub code: CloseCode,
-    /// A short description, used as the Close reason (ASCII, at most 123 bytes).
-    pub reason: &'static str,
-}
-
-impl ExtensionError {
-    /// The transformed message would exceed the output limit the connection passed in
-    /// (close code 1009).
-    pub const TOO_LARGE: ExtensionError = ExtensionError {
-        code: CloseCode::MESSAGE_TOO_BIG,
-        reason: "message too large after decoding",
-    };
-}
-
-impl fmt::Display for ExtensionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "extension error: {} (close code {})",
-            self.reason,
-            self.code.as_u16()
-        )
-    }
-}
-
-impl core::error::Error for ExtensionError {}
+pub use crate::ExtensionError;
 
 /// A negotiated extension's per-connection codec.
 pub trait Extension: Send + fmt::Debug {
@@ -129,21 +98,6 @@ pub trait ServerNegotiation: Send + Sync + fmt::Debug {
     /// without this extension).
     fn negotiate(&self, offers: Extensions<'_, '_>) -> Option<Agreed>;
 }
-
-/// Why a client refuses the server's answer to its extension offer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NegotiationError {
-    /// What was wrong, e.g. "server_max_window_bits not allowed by the offer".
-    pub reason: &'static str,
-}
-
-impl fmt::Display for NegotiationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "extension answer refused: {}", self.reason)
-    }
-}
-
-impl core::error::Error for NegotiationError {}
 
 /// The client side of an extension's negotiation.
 pub trait ClientNegotiation: Send + Sync + fmt::Debug {

@@ -27,6 +27,8 @@
 //!   `Response` (implies `std`).
 //! - `blocking`, `tokio`, `futures-io`: the runtime adapters in `io` (with `std`).
 //! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
+//! - `deflate`: permessage-deflate (RFC 7692) in [`deflate`] over `miniz_oxide` (implies
+//!   `alloc`, works without `std`); `zlib-rs` adds the `zlib-rs` backend (implies `std`).
 //! - `tls-blocking`, `tls-tokio`, `tls-futures` (each implies `tls`): `wss://` with rustls
 //!   (provider `ring`) for that adapter; `webpki-roots` or `native-roots` choose the roots
 //!   `connect("wss://...")` trusts. See `docs/tls-proxy.md`.
@@ -67,6 +69,8 @@ extern crate alloc;
 extern crate std;
 
 mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 mod entropy;
 mod error;
 #[cfg(feature = "alloc")]
@@ -84,16 +88,14 @@ pub mod mask;
 mod role;
 pub mod utf8;
 
-#[cfg(not(feature = "alloc"))]
-pub use connection::NoDefaultBuffer;
 pub use connection::{
-    Config, Connection, Data, DataKind, DefaultSendBuffer, Event, FixedBuffer, SendBuffer, State,
-    Transmit, MAX_URGENT,
+    Closure, Config, Connection, ControlPayload, Data, DataKind, Event, FixedBuffer, PeerClose,
+    SendBuffer, State, Transmit, MAX_URGENT,
 };
 #[cfg(feature = "alloc")]
-pub use connection::{Message, MessageAssembler};
-pub use entropy::Entropy;
-pub use error::{BufferTooSmall, ConnectionError, ProtocolError, SendError};
+pub use connection::{MessageAssembler, MessageRef};
+pub use entropy::{Entropy, EntropyError, NoEntropy};
+pub use error::{BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError};
 pub use role::Role;
 
 #[cfg(doctest)]

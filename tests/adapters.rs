@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use wscore::frame::CloseCode;
-use wscore::io::{blocking, CloseReason, Error, Message};
+use wscore::io::{blocking, CloseReason, Error, Message, Options};
 use wscore::{Config, ConnectionError};
 
 /// A blocking echo server on an ephemeral port, serving `connections` connections.
@@ -18,11 +18,10 @@ fn blocking_echo_server(connections: usize) -> u16 {
         for tcp in listener.incoming().take(connections) {
             let tcp = tcp.unwrap();
             std::thread::spawn(move || {
-                let mut ws = match blocking::WebSocket::accept(tcp, Config::default()) {
+                let mut ws = match blocking::BlockingWebSocket::accept(tcp, Config::default()) {
                     Ok(ws) => ws,
                     Err(_) => return,
                 };
-                ws.use_socket_timeouts();
                 loop {
                     match ws.read() {
                         Ok(m) if m.is_data() => ws.send(&m).unwrap(),
@@ -51,8 +50,7 @@ fn blocking_client_and_server_echo_and_close_cleanly() {
     let port = blocking_echo_server(1);
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let uri = format!("ws://127.0.0.1:{port}/echo");
-    let mut ws = blocking::WebSocket::connect(&uri, tcp, Config::default()).unwrap();
-    ws.use_socket_timeouts();
+    let mut ws = blocking::BlockingWebSocket::connect(&uri, tcp, Config::default()).unwrap();
     for m in sample_messages() {
         ws.send(&m).unwrap();
         let got = ws.read().unwrap();
@@ -112,10 +110,11 @@ fn blocking_client_reports_a_rejected_handshake() {
         .unwrap();
     });
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let err = blocking::WebSocket::connect("ws://127.0.0.1/", tcp, Config::default()).unwrap_err();
+    let err = blocking::BlockingWebSocket::connect("ws://127.0.0.1/", tcp, Config::default())
+        .unwrap_err();
     match err {
         Error::Rejected(r) => {
-            assert_eq!(r.status, 302);
+            assert_eq!(r.failure.status, Some(302));
             assert_eq!(r.location.as_deref(), Some("ws://127.0.0.1:1/else"));
         }
         other => panic!("{other:?}"),
@@ -211,7 +210,8 @@ fn tokio_server_answers_pings_while_split_and_nobody_writes() {
         let client = tokio::task::spawn_blocking(move || {
             let tcp = TcpStream::connect(("127.0.0.1", port_copy)).unwrap();
             let uri = format!("ws://127.0.0.1:{port_copy}/");
-            let mut ws = blocking::WebSocket::connect(&uri, tcp, Config::default()).unwrap();
+            let mut ws =
+                blocking::BlockingWebSocket::connect(&uri, tcp, Config::default()).unwrap();
             for i in 0..5u8 {
                 ws.ping(&[i]).unwrap();
                 assert_eq!(ws.read().unwrap(), Message::Pong(vec![i]));
@@ -328,11 +328,16 @@ fn the_accept_callback_refuses_with_its_status_and_body() {
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (tcp, _) = listener.accept().unwrap();
-            let result =
-                blocking::WebSocket::accept_with(tcp, Config::default(), Vec::new(), |r| {
+            let result = blocking::BlockingWebSocket::accept_with(
+                tcp,
+                Config::default(),
+                Options::default(),
+                Vec::new(),
+                |r| {
                     assert_eq!(r.path(), "/private");
                     Err((asked, "members only".to_string()))
-                });
+                },
+            );
             match result {
                 Err(Error::Refused(status)) => status,
                 other => panic!("{:?}", other.map(|_| ())),
@@ -340,9 +345,9 @@ fn the_accept_callback_refuses_with_its_status_and_body() {
         });
         let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let uri = format!("ws://127.0.0.1:{port}/private");
-        match blocking::WebSocket::connect(&uri, tcp, Config::default()) {
+        match blocking::BlockingWebSocket::connect(&uri, tcp, Config::default()) {
             Err(Error::Rejected(r)) => {
-                assert_eq!(r.status, sent);
+                assert_eq!(r.failure.status, Some(sent));
                 // The body bytes that arrived with the head (usually all of them).
                 let expected: &[u8] = if sent == 403 { b"members only" } else { b"" };
                 assert!(expected.starts_with(&r.body), "{:?}", r.body);

@@ -12,8 +12,8 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use wscore::frame::{encode_frame, Header, Opcode};
-use wscore::{Config, Connection, DataKind, Event, MessageAssembler};
+use wscore::frame::{encode_frame, FrameHeader, Opcode};
+use wscore::{Config, Connection, DataKind, Entropy, EntropyError, Event, MessageAssembler, Role};
 
 struct Counting;
 
@@ -71,17 +71,27 @@ fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
 const NOW: Duration = Duration::ZERO;
 const MESSAGES: usize = 1000;
 
-fn entropy() -> impl FnMut(&mut [u8]) + Send + 'static {
-    let mut state = 0x1234_5678_9abc_def1_u64;
-    move |buf: &mut [u8]| {
+/// A xorshift key source (allocation-free).
+struct Xorshift(u64);
+
+impl Entropy for Xorshift {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), EntropyError> {
         for b in buf {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            *b = state as u8;
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            *b = self.0 as u8;
         }
+        Ok(())
     }
 }
+
+fn entropy() -> Xorshift {
+    Xorshift(0x1234_5678_9abc_def1_u64)
+}
+
+/// Either role, one type.
+type Conn = Connection<Vec<u8>, Xorshift>;
 
 /// `count` masked client frames carrying messages of `len` bytes, each split into frames of
 /// at most `fragment` bytes. Message `m` is filled with the byte `m`.
@@ -98,7 +108,7 @@ fn client_wire(count: usize, len: usize, fragment: usize) -> Vec<u8> {
                 Opcode::Continuation
             };
             let key = [m as u8 ^ 0x5a, i as u8 ^ 0xa5, 0x3c, 0xc3];
-            let header = Header::new(opcode, i + 1 == pieces.len(), 0).with_mask(key);
+            let header = FrameHeader::new(opcode, i + 1 == pieces.len(), 0).with_mask(key);
             let n = encode_frame(header, piece, &mut frame).unwrap();
             wire.extend_from_slice(&frame[..n]);
         }
@@ -108,7 +118,7 @@ fn client_wire(count: usize, len: usize, fragment: usize) -> Vec<u8> {
 
 /// Receives `wire` through the chunk API; returns (complete messages, payload bytes) and
 /// checks every byte against the message's fill byte.
-fn receive_chunks(conn: &mut Connection, wire: &mut [u8]) -> (usize, usize) {
+fn receive_chunks(conn: &mut Conn, wire: &mut [u8]) -> (usize, usize) {
     let (mut messages, mut bytes) = (0, 0);
     let mut input = wire;
     while let Some((event, rest)) = conn.receive(NOW, input).unwrap() {
@@ -126,7 +136,7 @@ fn receive_chunks(conn: &mut Connection, wire: &mut [u8]) -> (usize, usize) {
 
 /// Receives `wire` through the chunk API and a `MessageAssembler`; returns (messages, bytes).
 fn receive_messages(
-    conn: &mut Connection,
+    conn: &mut Conn,
     assembler: &mut MessageAssembler,
     wire: &mut [u8],
 ) -> (usize, usize) {
@@ -148,7 +158,7 @@ fn receive_messages(
 
 /// Sends `count` messages of `payload`, then drains the queue with `transmit` /
 /// `advance_transmit` into `sink`.
-fn send_and_drain(conn: &mut Connection, payload: &[u8], count: usize, sink: &mut Vec<u8>) {
+fn send_and_drain(conn: &mut Conn, payload: &[u8], count: usize, sink: &mut Vec<u8>) {
     sink.clear();
     for _ in 0..count {
         conn.send_binary(payload).unwrap();
@@ -163,7 +173,7 @@ fn send_and_drain(conn: &mut Connection, payload: &[u8], count: usize, sink: &mu
 }
 
 /// Writes exactly `n` bytes of queued output (across frames).
-fn write_exactly(conn: &mut Connection, mut n: usize) {
+fn write_exactly(conn: &mut Conn, mut n: usize) {
     while n > 0 {
         let t = conn.transmit().expect("enough output queued");
         let k = t.len().min(n);
@@ -182,7 +192,7 @@ fn steady_state_paths_do_not_allocate_per_message() {
     // --- Receive, chunk API: 1,000 masked 16-byte messages, zero allocations. ---------------
     let pristine = client_wire(MESSAGES, 16, 16);
     let mut wire = pristine.clone();
-    let mut server = Connection::server(Config::default(), NOW);
+    let mut server = Connection::new(Role::Server, Config::default(), Vec::new(), entropy(), NOW);
     assert_eq!(
         receive_chunks(&mut server, &mut wire),
         (MESSAGES, MESSAGES * 16)
@@ -214,7 +224,7 @@ fn steady_state_paths_do_not_allocate_per_message() {
     assert_eq!(allocs, 0, "byte-by-byte receive allocated");
 
     // ... and for a connection that was never warmed up: receiving allocates nothing at all.
-    let mut cold = Connection::server(Config::default(), NOW);
+    let mut cold = Connection::new(Role::Server, Config::default(), Vec::new(), entropy(), NOW);
     wire.copy_from_slice(&pristine);
     let (allocs, seen) = allocations_in(|| receive_chunks(&mut cold, &mut wire));
     assert_eq!(seen, (MESSAGES, MESSAGES * 16));
@@ -258,7 +268,10 @@ fn steady_state_paths_do_not_allocate_per_message() {
     let payload = [0xabu8; 16];
     let mut sink = Vec::with_capacity(MESSAGES * 64);
     for (role, mut conn) in [
-        ("server", Connection::server(Config::default(), NOW)),
+        (
+            "server",
+            Connection::new(Role::Server, Config::default(), Vec::new(), entropy(), NOW),
+        ),
         (
             "client",
             Connection::client(Config::default(), entropy(), NOW),
@@ -295,7 +308,7 @@ fn steady_state_paths_do_not_allocate_per_message() {
         let frame_len = header_len + 2 + big.len(); // 16-bit length form
         conn.send_binary(&big).unwrap();
         write_exactly(&mut conn, frame_len / 2);
-        let lagging_round = |conn: &mut Connection| {
+        let lagging_round = |conn: &mut Conn| {
             conn.send_binary(&big).unwrap();
             write_exactly(conn, frame_len);
             // Only the unwritten half of the half-written frame is left.

@@ -5,20 +5,23 @@
 use core::time::Duration;
 
 use wscore::frame::{CloseCode, Decoder, Item, Opcode};
-use wscore::{Config, Connection, DataKind, Event, FixedBuffer, Role, SendError, State};
+use wscore::{
+    Config, Connection, DataKind, Entropy, EntropyError, Event, FixedBuffer, Role, SendError, State,
+};
 
 /// A counter-based key source, standing in for a hardware generator.
-fn entropy(buf: &mut [u8]) {
+fn entropy(buf: &mut [u8]) -> Result<(), EntropyError> {
     use core::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0x9e37_79b9);
     let v = NEXT.fetch_add(0x6d2b_79f5, Ordering::Relaxed).to_le_bytes();
     for (b, v) in buf.iter_mut().zip(v.iter().cycle()) {
         *b = *v;
     }
+    Ok(())
 }
 
 /// Moves everything `from` has queued into `wire`, returning the length.
-fn drain<B: wscore::SendBuffer>(from: &mut Connection<B>, wire: &mut [u8]) -> usize {
+fn drain<B: wscore::SendBuffer, R: Entropy>(from: &mut Connection<B, R>, wire: &mut [u8]) -> usize {
     let mut n = 0;
     loop {
         let m = from.poll_transmit(&mut wire[n..]);
@@ -60,7 +63,7 @@ fn fixed_buffer_peers_exchange_messages_and_close() {
                 got_text = true;
             }
             Event::Ping(p) => {
-                assert_eq!(p, b"hb");
+                assert_eq!(p.as_bytes(), b"hb");
                 got_ping = true;
             }
             other => panic!("{other:?}"),
@@ -94,13 +97,13 @@ fn fixed_buffer_peers_exchange_messages_and_close() {
     let mut closed = false;
     while let Some((event, rest)) = client.receive(now, input).unwrap() {
         if let Event::Close(c) = event {
-            assert_eq!((c.code, c.reason), (CloseCode::NORMAL, "bye"));
+            assert_eq!((c.code(), c.reason()), (CloseCode::NORMAL, "bye"));
             closed = true;
         }
         input = rest;
     }
     assert!(closed);
-    assert_eq!(client.state(), State::Closed);
+    assert!(matches!(client.state(), State::Closed(_)));
     let mut echo = [0u8; 64];
     let n = drain(&mut client, &mut echo);
     assert_eq!(&echo[..2], &[0x88, 0x82], "a masked Close echo");
@@ -114,7 +117,10 @@ fn a_full_fixed_buffer_refuses_messages_but_still_closes() {
     let mut server = Connection::server_in(Config::default(), FixedBuffer::new(&mut mem), now);
     server.send_binary(&[1u8; 60]).unwrap();
     // 60 + 2 are used; 60 more bytes (plus a header) do not fit: nothing is queued.
-    assert_eq!(server.send_binary(&[2u8; 60]), Err(SendError::QueueFull));
+    assert_eq!(
+        server.send_binary(&[2u8; 60]),
+        Err(SendError::MessageQueueFull)
+    );
     assert_eq!(server.queued_bytes(), 62);
     // The Close and pings live outside the buffer: they always fit.
     server.ping(b"p").unwrap();

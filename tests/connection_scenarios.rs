@@ -8,8 +8,8 @@ use core::time::Duration;
 use harness::{client_frame, drain, feed, frames, merged, server_frame, Pair, Seen};
 use wscore::frame::{CloseCode, Opcode};
 use wscore::{
-    Config, Connection, ConnectionError, DataKind, Message, MessageAssembler, ProtocolError, Role,
-    SendError, State,
+    Closure, Config, Connection, ConnectionError, DataKind, EntropyError, MessageAssembler,
+    MessageRef, ProtocolError, Role, SendError, State,
 };
 
 fn text(payload: &str) -> Seen {
@@ -79,6 +79,7 @@ fn client_mask_keys_are_fresh_and_never_zero() {
             zeros_then_counter
         };
         buf.copy_from_slice(&v.to_le_bytes()[..buf.len()]);
+        Ok::<(), EntropyError>(())
     };
     let mut client = Connection::client(Config::default(), entropy, Duration::ZERO);
     for _ in 0..3 {
@@ -91,6 +92,59 @@ fn client_mask_keys_are_fresh_and_never_zero() {
     assert!(keys.iter().all(|k| *k != [0; 4]));
     assert_ne!(keys[0], keys[1]);
     assert_ne!(keys[1], keys[2]);
+}
+
+#[test]
+fn entropy_stuck_at_zero_fails_closed() {
+    // A source that only ever yields zeros would leave every payload unmasked: the send is
+    // refused and nothing at all reaches the wire.
+    let zeros = |buf: &mut [u8]| -> Result<(), EntropyError> {
+        buf.fill(0);
+        Ok(())
+    };
+    let mut client = Connection::client(Config::default(), zeros, Duration::ZERO);
+    assert_eq!(
+        client.send_text("secret"),
+        Err(SendError::Entropy(EntropyError))
+    );
+    assert_eq!(client.ping(b"p"), Err(SendError::Entropy(EntropyError)));
+    assert!(drain(&mut client).is_empty(), "an unmasked frame went out");
+    // The connection itself is still usable once the source recovers? No: it is the same
+    // broken source; a Close cannot be masked either.
+    assert_eq!(
+        client.close(Duration::ZERO, CloseCode::NORMAL, ""),
+        Err(SendError::Entropy(EntropyError))
+    );
+    assert!(drain(&mut client).is_empty());
+}
+
+#[test]
+fn failing_entropy_fails_the_connection_for_frames_it_sends_itself() {
+    // The source works for the first key (the message), then fails: the automatic pong
+    // cannot be masked, so the connection fails with `Entropy` and sends nothing more.
+    let mut draws = 0;
+    let flaky = move |buf: &mut [u8]| -> Result<(), EntropyError> {
+        draws += 1;
+        if draws > 1 {
+            return Err(EntropyError);
+        }
+        buf.fill(0x42);
+        Ok(())
+    };
+    let mut client = Connection::client(Config::default(), flaky, Duration::ZERO);
+    client.send_text("hi").unwrap();
+    let sent = drain(&mut client);
+    assert_eq!(frames(Role::Server, &sent).len(), 1);
+    let mut ping = server_frame(0x89, b"p");
+    let mut seen = Vec::new();
+    let _ = feed(&mut client, Duration::ZERO, &mut ping, &mut seen);
+    assert_eq!(client.error(), Some(ConnectionError::Entropy));
+    assert!(client.is_finished());
+    assert!(drain(&mut client).is_empty(), "a frame went out unmasked");
+    assert_eq!(
+        client.send_text("more"),
+        Err(SendError::Failed(ConnectionError::Entropy))
+    );
 }
 
 #[test]
@@ -146,7 +200,7 @@ fn streamed_message_arrives_as_pieces_and_assembles() {
     let mut server = Connection::server(Config::default(), pair.now);
     while let Some((event, rest)) = server.receive(pair.now, input).unwrap() {
         if let wscore::Event::Data(d) = event {
-            if let Some(Message::Text(t)) = assembler.push(d).unwrap() {
+            if let Some(MessageRef::Text(t)) = assembler.push(d).unwrap() {
                 whole = Some(t.to_string());
             }
         }
@@ -251,7 +305,7 @@ fn errors_in_the_middle_of_a_fragmented_message_close_at_once() {
     let err = feed(&mut server, Duration::ZERO, &mut wire, &mut seen).unwrap_err();
     assert_eq!(err, ConnectionError::Protocol(ProtocolError::InvalidUtf8));
     assert_eq!(close_code_of(&drain(&mut server), Role::Client), Some(1007));
-    assert_eq!(server.state(), State::Closed);
+    assert!(matches!(server.state(), State::Closed(_)));
 }
 
 #[test]
@@ -459,10 +513,10 @@ fn close_from_the_client_is_echoed_and_the_server_closes_first() {
     pair.client
         .close(pair.now, CloseCode::GOING_AWAY, "bye")
         .unwrap();
-    assert_eq!(pair.client.state(), State::Closing);
+    assert!(matches!(pair.client.state(), State::Closing { .. }));
     pair.client_to_server(usize::MAX);
     assert_eq!(pair.server_seen, vec![Seen::Close(1001, "bye".into())]);
-    assert_eq!(pair.server.state(), State::Closed);
+    assert!(matches!(pair.server.state(), State::Closed(_)));
     assert!(!pair.server.is_finished(), "the echo must be flushed first");
     let echo = pair.server_to_client(usize::MAX);
     // Echo the status code (5.5.1).
@@ -472,7 +526,7 @@ fn close_from_the_client_is_echoed_and_the_server_closes_first() {
         "server closes the transport first (7.1.1)"
     );
     assert_eq!(pair.client_seen, vec![Seen::Close(1001, String::new())]);
-    assert_eq!(pair.client.state(), State::Closed);
+    assert!(matches!(pair.client.state(), State::Closed(_)));
     assert!(
         !pair.client.is_finished(),
         "client waits for the server's TCP close"
@@ -486,7 +540,7 @@ fn client_gives_up_waiting_for_the_server_to_close_the_transport() {
     let mut pair = Pair::new();
     pair.server.close(pair.now, CloseCode::NORMAL, "").unwrap();
     pair.settle();
-    assert_eq!(pair.client.state(), State::Closed);
+    assert!(matches!(pair.client.state(), State::Closed(_)));
     assert!(!pair.client.is_finished());
     let deadline = pair.client.poll_timeout().expect("close wait armed");
     assert_eq!(deadline, pair.now + Config::default().close_timeout);
@@ -505,7 +559,10 @@ fn close_without_status_is_reported_as_1005_and_echoed_as_1000() {
     let mut seen = Vec::new();
     feed(&mut server, Duration::ZERO, &mut wire, &mut seen).unwrap();
     assert_eq!(seen, vec![Seen::Close(1005, String::new())]);
-    assert_eq!(server.peer_close_code(), Some(CloseCode::NO_STATUS));
+    assert_eq!(
+        harness::peer_close_code(&server),
+        Some(CloseCode::NO_STATUS)
+    );
     assert_eq!(close_code_of(&drain(&mut server), Role::Client), Some(1000));
 }
 
@@ -540,7 +597,16 @@ fn simultaneous_close_sends_exactly_one_close_each() {
     assert_eq!(pair.server_seen, vec![Seen::Close(1000, "c".into())]);
     assert_eq!(
         (pair.client.state(), pair.server.state()),
-        (State::Closed, State::Closed)
+        (
+            State::Closed(Closure::Clean {
+                sent: CloseCode::NORMAL,
+                received: CloseCode::NORMAL
+            }),
+            State::Closed(Closure::Clean {
+                sent: CloseCode::NORMAL,
+                received: CloseCode::NORMAL
+            })
+        )
     );
     assert!(drain(&mut pair.client).is_empty() && drain(&mut pair.server).is_empty());
     assert!(pair.server.is_finished());
@@ -574,15 +640,64 @@ fn no_data_can_be_sent_after_close() {
 }
 
 #[test]
-fn data_received_after_sending_close_is_discarded() {
+fn data_received_after_sending_close_is_delivered_until_the_peers_close() {
+    // RFC 6455 1.4: data is discarded only after *receiving* a Close. What the peer sent
+    // before it saw ours is ordinary data, still validated; after its Close, nothing.
     let mut server = Connection::server(Config::default(), Duration::ZERO);
     server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
-    let mut wire = client_frame(0x81, b"late");
+    let mut wire = client_frame(0x01, b"la");
+    wire.extend(client_frame(0x80, b"te"));
     wire.extend(client_frame(0x88, b"\x03\xe8"));
+    wire.extend(client_frame(0x81, b"ghost"));
     let mut seen = Vec::new();
     feed(&mut server, Duration::ZERO, &mut wire, &mut seen).unwrap();
-    assert_eq!(seen, vec![Seen::Close(1000, String::new())]);
-    assert_eq!(server.state(), State::Closed);
+    let data = |payload: &[u8], first, last| Seen::Data {
+        text: true,
+        payload: payload.to_vec(),
+        first,
+        last,
+    };
+    assert_eq!(
+        seen,
+        vec![
+            data(b"la", true, false),
+            data(b"te", false, true),
+            Seen::Close(1000, String::new())
+        ]
+    );
+    assert_eq!(
+        server.state(),
+        State::Closed(Closure::Clean {
+            sent: CloseCode::NORMAL,
+            received: CloseCode::NORMAL
+        })
+    );
+}
+
+#[test]
+fn data_after_our_close_is_still_validated() {
+    let mut server = Connection::server(Config::default(), Duration::ZERO);
+    server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
+    let mut wire = client_frame(0x81, b"\xff");
+    let err = feed(&mut server, Duration::ZERO, &mut wire, &mut Vec::new()).unwrap_err();
+    assert_eq!(err, ConnectionError::Protocol(ProtocolError::InvalidUtf8));
+}
+
+#[test]
+fn an_unanswered_close_times_out_distinctly_from_a_clean_one() {
+    let mut config = Config::default();
+    config.close_timeout = Duration::from_secs(2);
+    let mut server = Connection::server(config, Duration::ZERO);
+    server.close(Duration::ZERO, CloseCode::NORMAL, "").unwrap();
+    drain(&mut server);
+    assert_eq!(server.poll_timeout(), Some(Duration::from_secs(2)));
+    server.handle_timeout(Duration::from_secs(2));
+    assert_eq!(
+        server.state(),
+        State::Closed(Closure::Failed(ConnectionError::CloseTimeout))
+    );
+    assert_eq!(server.error(), Some(ConnectionError::CloseTimeout));
+    assert!(server.is_finished());
 }
 
 #[test]
@@ -671,7 +786,7 @@ fn eof_before_the_closing_handshake_is_1006_and_never_sent() {
     let err = pair.server.handle_eof().unwrap_err();
     assert_eq!(err, ConnectionError::AbnormalClosure);
     assert_eq!(err.close_code(), CloseCode::ABNORMAL);
-    assert_eq!(pair.server.state(), State::Closed);
+    assert!(matches!(pair.server.state(), State::Closed(_)));
     assert!(pair.server.is_finished());
     assert!(drain(&mut pair.server).is_empty(), "1006 is never sent");
     let mut more = client_frame(0x81, b"x");
@@ -745,7 +860,7 @@ fn a_missing_pong_fails_the_connection() {
     assert_eq!(pair.client.state(), State::Open);
     pair.advance(Duration::from_secs(1));
     assert_eq!(pair.client.error(), Some(ConnectionError::PongTimeout));
-    assert_eq!(pair.client.state(), State::Closed);
+    assert!(matches!(pair.client.state(), State::Closed(_)));
     assert!(
         pair.client.is_finished(),
         "an unresponsive peer is dropped at once"
@@ -763,7 +878,7 @@ fn close_handshake_timeout_tells_the_caller_to_drop_the_transport() {
     drain(&mut pair.server); // the client never answers
     let deadline = pair.server.poll_timeout().unwrap();
     assert_eq!(deadline, pair.now + Duration::from_secs(5));
-    assert_eq!(pair.server.state(), State::Closing);
+    assert!(matches!(pair.server.state(), State::Closing { .. }));
     assert!(!pair.server.is_finished());
     pair.server.handle_timeout(deadline);
     assert!(pair.server.is_finished());
@@ -853,7 +968,10 @@ fn outbound_queue_is_bounded_and_refusal_queues_nothing() {
         2 * (4 + 600),
         "two frames, 4-byte headers"
     );
-    assert_eq!(server.send_binary(&[0u8; 1]), Err(SendError::QueueFull));
+    assert_eq!(
+        server.send_binary(&[0u8; 1]),
+        Err(SendError::MessageQueueFull)
+    );
     assert_eq!(server.queued_bytes(), 1208);
     // Control frames are bounded separately and still go out.
     server.ping(b"p").unwrap();
@@ -864,7 +982,7 @@ fn outbound_queue_is_bounded_and_refusal_queues_nothing() {
     for _ in 0..wscore::MAX_URGENT {
         server.ping(b"").unwrap();
     }
-    assert_eq!(server.ping(b""), Err(SendError::QueueFull));
+    assert_eq!(server.ping(b""), Err(SendError::ControlQueueFull));
 }
 
 #[test]

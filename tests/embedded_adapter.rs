@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wscore::frame::CloseCode;
-use wscore::io::embedded::{Error, WebSocket};
+use wscore::io::embedded::{EmbeddedOptions, EmbeddedWebSocket, Error};
 use wscore::{Config, DataKind, Event};
 
 /// One direction of an in-memory byte pipe; reading waits (yields) until bytes arrive.
@@ -82,10 +82,11 @@ fn clock() -> Duration {
     Duration::from_secs(1)
 }
 
-fn entropy(buf: &mut [u8]) {
+fn entropy(buf: &mut [u8]) -> Result<(), wscore::EntropyError> {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = 0x3c ^ (i as u8).wrapping_mul(29);
     }
+    Ok(())
 }
 
 #[test]
@@ -98,9 +99,16 @@ fn embedded_client_and_server_echo_and_close() {
         let (client_end, server_end) = pair();
         let server = tokio::task::spawn_local(async move {
             let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-            let mut ws = WebSocket::accept(server_end, Config::default(), &mut rx, &mut tx, clock)
-                .await
-                .expect("handshake");
+            let mut ws = EmbeddedWebSocket::accept(
+                server_end,
+                Config::default(),
+                EmbeddedOptions::default(),
+                &mut rx,
+                &mut tx,
+                clock,
+            )
+            .await
+            .expect("handshake");
             let mut echoed = 0;
             let mut message = Vec::new();
             loop {
@@ -124,12 +132,13 @@ fn embedded_client_and_server_echo_and_close() {
         });
 
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let mut ws = WebSocket::connect(
+        let mut ws = EmbeddedWebSocket::connect(
             client_end,
             "ws://device.local/echo",
             [9; 16],
             entropy,
             Config::default(),
+            EmbeddedOptions::default(),
             &mut rx,
             &mut tx,
             clock,
@@ -154,10 +163,10 @@ fn embedded_client_and_server_echo_and_close() {
             received.push(String::from_utf8(message).unwrap());
         }
         ws.ping(b"p").await.unwrap();
-        assert!(matches!(ws.read().await.unwrap(), Event::Pong(b"p")));
+        assert!(matches!(ws.read().await.unwrap(), Event::Pong(p) if p.as_bytes() == b"p"));
         ws.close(CloseCode::NORMAL, "done").await.unwrap();
         match ws.read().await.unwrap() {
-            Event::Close(c) => assert_eq!(c.code, CloseCode::NORMAL),
+            Event::Close(c) => assert_eq!(c.code(), CloseCode::NORMAL),
             other => panic!("client: {other:?}"),
         }
         // The server closes first; the client sees EOF and reports a clean end.
@@ -177,11 +186,18 @@ fn embedded_server_refuses_a_bad_handshake() {
         let (client_end, server_end) = pair();
         client_end.outgoing.0.borrow_mut().0.extend(
             b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-              Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
+              Sec-EmbeddedWebSocket-Key: short\r\nSec-EmbeddedWebSocket-Version: 13\r\n\r\n",
         );
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let result =
-            WebSocket::accept(server_end, Config::default(), &mut rx, &mut tx, clock).await;
+        let result = EmbeddedWebSocket::accept(
+            server_end,
+            Config::default(),
+            EmbeddedOptions::default(),
+            &mut rx,
+            &mut tx,
+            clock,
+        )
+        .await;
         assert!(matches!(result, Err(Error::Handshake(_))));
         let answer: Vec<u8> = client_end.incoming.0.borrow().0.iter().copied().collect();
         assert!(
@@ -206,12 +222,13 @@ fn embedded_client_reports_a_refused_upgrade() {
             .0
             .extend(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         let (mut rx, mut tx) = ([0u8; 1024], [0u8; 1024]);
-        let result = WebSocket::connect(
+        let result = EmbeddedWebSocket::connect(
             client_end,
             "ws://device.local/missing",
             [1; 16],
             entropy,
             Config::default(),
+            EmbeddedOptions::default(),
             &mut rx,
             &mut tx,
             clock,

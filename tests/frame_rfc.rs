@@ -1,14 +1,15 @@
 //! RFC 6455 section 5.7 example frames as exact byte vectors, and every decoder rule.
 
 use wscore::frame::{
-    encode_frame, CloseCode, Decoder, Header, Item, Opcode, DEFAULT_MAX_PAYLOAD, RSV1, RSV2, RSV3,
+    encode_frame, CloseCode, Decoder, FrameHeader, Item, Opcode, DEFAULT_MAX_PAYLOAD, RSV1, RSV2,
+    RSV3,
 };
 use wscore::{ProtocolError, Role};
 
 /// A decoded frame: header plus the concatenated payload.
 #[derive(Debug, PartialEq)]
 struct Frame {
-    header: Header,
+    header: FrameHeader,
     payload: Vec<u8>,
 }
 
@@ -36,7 +37,7 @@ fn decode_all(role: Role, wire: &[u8]) -> Result<Vec<Frame>, ProtocolError> {
     Ok(frames)
 }
 
-fn encode(header: Header, payload: &[u8]) -> Vec<u8> {
+fn encode(header: FrameHeader, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; payload.len() + 14];
     let n = encode_frame(header, payload, &mut out).unwrap();
     out.truncate(n);
@@ -53,10 +54,10 @@ const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 fn rfc_single_frame_unmasked_text() {
     let frames = decode_all(Role::Client, UNMASKED_HELLO).unwrap();
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].header, Header::new(Opcode::Text, true, 5));
+    assert_eq!(frames[0].header, FrameHeader::new(Opcode::Text, true, 5));
     assert_eq!(frames[0].payload, b"Hello");
     assert_eq!(
-        encode(Header::new(Opcode::Text, true, 0), b"Hello"),
+        encode(FrameHeader::new(Opcode::Text, true, 0), b"Hello"),
         UNMASKED_HELLO
     );
 }
@@ -66,10 +67,10 @@ fn rfc_single_frame_masked_text() {
     let frames = decode_all(Role::Server, MASKED_HELLO).unwrap();
     assert_eq!(
         frames[0].header,
-        Header::new(Opcode::Text, true, 5).with_mask(KEY)
+        FrameHeader::new(Opcode::Text, true, 5).with_mask(KEY)
     );
     assert_eq!(frames[0].payload, b"Hello");
-    let header = Header::new(Opcode::Text, true, 0).with_mask(KEY);
+    let header = FrameHeader::new(Opcode::Text, true, 0).with_mask(KEY);
     assert_eq!(encode(header, b"Hello"), MASKED_HELLO);
 }
 
@@ -78,12 +79,18 @@ fn rfc_fragmented_unmasked_text() {
     let wire = [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f];
     let frames = decode_all(Role::Client, &wire).unwrap();
     assert_eq!(frames.len(), 2);
-    assert_eq!(frames[0].header, Header::new(Opcode::Text, false, 3));
+    assert_eq!(frames[0].header, FrameHeader::new(Opcode::Text, false, 3));
     assert_eq!(frames[0].payload, b"Hel");
-    assert_eq!(frames[1].header, Header::new(Opcode::Continuation, true, 2));
+    assert_eq!(
+        frames[1].header,
+        FrameHeader::new(Opcode::Continuation, true, 2)
+    );
     assert_eq!(frames[1].payload, b"lo");
-    let mut re = encode(Header::new(Opcode::Text, false, 0), b"Hel");
-    re.extend(encode(Header::new(Opcode::Continuation, true, 0), b"lo"));
+    let mut re = encode(FrameHeader::new(Opcode::Text, false, 0), b"Hel");
+    re.extend(encode(
+        FrameHeader::new(Opcode::Continuation, true, 0),
+        b"lo",
+    ));
     assert_eq!(re, wire);
 }
 
@@ -101,7 +108,10 @@ fn rfc_unmasked_ping_and_masked_pong() {
     assert_eq!(frames[0].header.opcode, Opcode::Pong);
     assert_eq!(frames[0].payload, b"Hello");
     assert_eq!(
-        encode(Header::new(Opcode::Pong, true, 0).with_mask(KEY), b"Hello"),
+        encode(
+            FrameHeader::new(Opcode::Pong, true, 0).with_mask(KEY),
+            b"Hello"
+        ),
         pong
     );
 }
@@ -109,7 +119,7 @@ fn rfc_unmasked_ping_and_masked_pong() {
 #[test]
 fn rfc_256_byte_binary_header() {
     let payload: Vec<u8> = (0..256).map(|i| i as u8).collect();
-    let wire = encode(Header::new(Opcode::Binary, true, 0), &payload);
+    let wire = encode(FrameHeader::new(Opcode::Binary, true, 0), &payload);
     assert_eq!(&wire[..4], &[0x82, 0x7e, 0x01, 0x00]);
     assert_eq!(&wire[4..], &payload[..]);
     let frames = decode_all(Role::Client, &wire).unwrap();
@@ -120,7 +130,7 @@ fn rfc_256_byte_binary_header() {
 #[test]
 fn rfc_64k_binary_header() {
     let payload = vec![0x5a; 65536];
-    let wire = encode(Header::new(Opcode::Binary, true, 0), &payload);
+    let wire = encode(FrameHeader::new(Opcode::Binary, true, 0), &payload);
     assert_eq!(&wire[..10], &[0x82, 0x7f, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00]);
     let frames = decode_all(Role::Client, &wire).unwrap();
     assert_eq!(frames[0].header.payload_len, 65536);
@@ -154,16 +164,16 @@ fn header_is_yielded_before_any_payload_arrives() {
 fn one_byte_at_a_time_yields_the_same_frames() {
     let mut wire = Vec::new();
     wire.extend(encode(
-        Header::new(Opcode::Text, false, 0).with_mask([1, 2, 3, 4]),
+        FrameHeader::new(Opcode::Text, false, 0).with_mask([1, 2, 3, 4]),
         b"Hel",
     ));
     wire.extend(encode(
-        Header::new(Opcode::Ping, true, 0).with_mask([5, 6, 7, 8]),
+        FrameHeader::new(Opcode::Ping, true, 0).with_mask([5, 6, 7, 8]),
         b"",
     ));
     let big = vec![7u8; 70_000];
     wire.extend(encode(
-        Header::new(Opcode::Continuation, true, 0).with_mask([9, 9, 9, 9]),
+        FrameHeader::new(Opcode::Continuation, true, 0).with_mask([9, 9, 9, 9]),
         &big,
     ));
     let whole = decode_all(Role::Server, &wire).unwrap();

@@ -2,7 +2,7 @@
 //! section 3). Each test that enforces a requirement of 4.1 quotes it.
 
 use wscore::handshake::{
-    BuildError, ClientError, ClientFailure, ClientRequest, HeadError, Header, Limits, Status,
+    BuildError, ClientError, ClientFailure, ClientRequest, HeadError, HttpHeader, Limits, Status,
     UriError, EMPTY_HEADER,
 };
 use wscore::BufferTooSmall;
@@ -71,7 +71,7 @@ fn check(client: &ClientRequest<'_>, response: &str) -> Result<Option<String>, S
 fn error_of<'b>(
     client: &ClientRequest<'_>,
     response: &'b [u8],
-    headers: &'b mut [Header<'b>],
+    headers: &'b mut [HttpHeader<'b>],
 ) -> ClientError<'b, 'b> {
     match client.parse_response(response, headers, &Limits::DEFAULT) {
         Err(e) => e,
@@ -199,8 +199,8 @@ fn subprotocols_must_be_unique_tokens() {
 #[test]
 fn extension_offers_and_custom_headers() {
     let extra = [
-        Header::new("Authorization", "Bearer abc"),
-        Header::new("User-Agent", "wscore"),
+        HttpHeader::new("Authorization", "Bearer abc"),
+        HttpHeader::new("User-Agent", "wscore"),
     ];
     let client = ClientRequest::new("ws://h/", RFC_NONCE)
         .unwrap()
@@ -219,10 +219,10 @@ fn extension_offers_and_custom_headers() {
         BuildError::InvalidExtensions
     );
     for bad in [
-        Header::new("Host", "other"),
-        Header::new("sec-websocket-key", "x"),
-        Header::new("Origin", "x"),
-        Header::new("X", "a\nb"),
+        HttpHeader::new("Host", "other"),
+        HttpHeader::new("sec-websocket-key", "x"),
+        HttpHeader::new("Origin", "x"),
+        HttpHeader::new("X", "a\nb"),
     ] {
         assert!(base.headers(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
     }

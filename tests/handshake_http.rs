@@ -2,7 +2,7 @@
 #![cfg(feature = "http")]
 
 use http::{header, StatusCode};
-use wscore::handshake::{http_interop, ClientRequest, HandshakeError, Header, Reject};
+use wscore::handshake::{http_interop, ClientRequest, HandshakeError, HttpHeader, Reject};
 
 #[test]
 fn client_request_round_trips_through_http_types() {
@@ -82,7 +82,7 @@ fn http_requests_are_validated() {
 
 #[test]
 fn rejections_and_redirects() {
-    let location = [Header::new("Location", "wss://elsewhere/")];
+    let location = [HttpHeader::new("Location", "wss://elsewhere/")];
     let response = Reject::new(308)
         .headers(&location)
         .body(b"moved")

@@ -2,7 +2,7 @@
 //! and whatever our server answers, our client accepts; split at any point, nothing is lost.
 
 use proptest::prelude::*;
-use wscore::handshake::{ClientRequest, Header, Limits, Request, Status, WsUri, EMPTY_HEADER};
+use wscore::handshake::{ClientRequest, HttpHeader, Limits, Request, Status, WsUri, EMPTY_HEADER};
 
 fn host() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -82,7 +82,7 @@ proptest! {
         let expected_path = if path.is_empty() { "/" } else { path.as_str() };
         prop_assert_eq!(request.path(), expected_path);
         prop_assert_eq!(request.query(), query.as_deref());
-        let default = port.map_or(true, |p| p == if secure { 443 } else { 80 });
+        let default = port.is_none_or(|p| p == if secure { 443 } else { 80 });
         let expected_host = if default { host.clone() } else { format!("{host}:{}", port.unwrap()) };
         prop_assert_eq!(request.host(), expected_host.as_str());
         prop_assert_eq!(request.key().to_nonce(), nonce);
@@ -97,7 +97,7 @@ proptest! {
         if deflate {
             accept = accept.extensions("permessage-deflate").unwrap();
         }
-        let extra = [Header::new("Server", "roundtrip")];
+        let extra = [HttpHeader::new("Server", "roundtrip")];
         accept = accept.headers(&extra).unwrap();
         let mut answer = [0u8; 512];
         let m = accept.write_to(&mut answer).unwrap();

@@ -3,7 +3,7 @@
 //! Each test that enforces a requirement of RFC 6455 4.2.1 or 4.2.2 quotes it.
 
 use wscore::handshake::{
-    accept_key, parse_request, BuildError, HandshakeError, HeadError, Header, Limits, Reject,
+    accept_key, parse_request, BuildError, HandshakeError, HeadError, HttpHeader, Limits, Reject,
     Request, Status, EMPTY_HEADER,
 };
 use wscore::BufferTooSmall;
@@ -442,8 +442,8 @@ fn only_offered_choices_can_be_accepted() {
         .extensions("permessage-deflate; client_max_window_bits=12")
         .unwrap();
     let extra = [
-        Header::new("Set-Cookie", "id=1; HttpOnly"),
-        Header::new("Server", "wscore"),
+        HttpHeader::new("Set-Cookie", "id=1; HttpOnly"),
+        HttpHeader::new("Server", "wscore"),
     ];
     let accept = accept.headers(&extra).unwrap();
     let mut out = [0u8; 512];
@@ -457,10 +457,10 @@ Set-Cookie: id=1; HttpOnly\r\nServer: wscore\r\n\r\n"[..]
     );
     // The handshake's own headers and injection attempts are refused.
     for bad in [
-        Header::new("Sec-WebSocket-Accept", "x"),
-        Header::new("connection", "close"),
-        Header::new("X-Injected", "a\r\nSet-Cookie: evil"),
-        Header::new("Bad Name", "v"),
+        HttpHeader::new("Sec-WebSocket-Accept", "x"),
+        HttpHeader::new("connection", "close"),
+        HttpHeader::new("X-Injected", "a\r\nSet-Cookie: evil"),
+        HttpHeader::new("Bad Name", "v"),
     ] {
         assert!(
             request
@@ -488,7 +488,7 @@ Set-Cookie: id=1; HttpOnly\r\nServer: wscore\r\n\r\n"[..]
 #[test]
 fn application_rejections() {
     let mut out = [0u8; 256];
-    let location = [Header::new("Location", "wss://elsewhere.example/chat")];
+    let location = [HttpHeader::new("Location", "wss://elsewhere.example/chat")];
     let n = Reject::new(307)
         .headers(&location)
         .write_to(&mut out)
@@ -511,7 +511,7 @@ Connection: close\r\nContent-Length: 0\r\n\r\n"
         Reject::new(600).write_to(&mut out),
         Err(BuildError::InvalidStatus(600))
     );
-    let framing = [Header::new("Content-Length", "5")];
+    let framing = [HttpHeader::new("Content-Length", "5")];
     assert_eq!(
         Reject::new(400).headers(&framing).write_to(&mut out),
         Err(BuildError::ReservedHeader)
@@ -609,7 +609,7 @@ fn limits_are_enforced_and_bounded() {
         Err(HeadError::HeadTooLarge)
     );
     let error = HandshakeError::from(HeadError::HeadTooLarge);
-    assert!(response_of(&error).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    assert!(response_of(&error).starts_with("HTTP/1.1 431 Request HttpHeader Fields Too Large\r\n"));
 
     // Exactly at the limit is fine; one byte less is not.
     let exact = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n";
@@ -633,7 +633,7 @@ fn limits_are_enforced_and_bounded() {
     assert_eq!(head_error(&garbage, &limits), HeadError::HeadTooLarge);
     let mut endless = b"GET / HTTP/1.1\r\n".to_vec();
     let line = format!("X: {}\r\n", "y".repeat(100));
-    endless.extend(std::iter::repeat(line.bytes()).take(10_000).flatten());
+    endless.extend(std::iter::repeat_n(line.bytes(), 10_000).flatten());
     assert_eq!(head_error(&endless, &loose), HeadError::HeadTooLarge);
 }
 

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
-use wscore::frame::{encode_frame, Decoder, Header, Item, Opcode, RSV1, RSV2, RSV3};
+use wscore::frame::{encode_frame, Decoder, FrameHeader, Item, Opcode, RSV1, RSV2, RSV3};
 use wscore::{BufferTooSmall, ProtocolError, Role};
 
 #[path = "fuzz_checks/frame_decoder.rs"]
@@ -14,7 +14,7 @@ mod frame_check;
 /// that stopped it, if any.
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
-    frames: Vec<(Header, Vec<u8>)>,
+    frames: Vec<(FrameHeader, Vec<u8>)>,
     error: Option<ProtocolError>,
 }
 
@@ -23,7 +23,7 @@ struct Outcome {
 fn decode_with_ends(decoder: &Decoder, wire: &[u8], ends: &[usize]) -> Outcome {
     let mut decoder = decoder.clone();
     let mut buf = wire.to_vec();
-    let mut frames: Vec<(Header, Vec<u8>)> = Vec::new();
+    let mut frames: Vec<(FrameHeader, Vec<u8>)> = Vec::new();
     let mut start = 0;
     for &end in ends {
         let mut input = &mut buf[start..end];
@@ -100,7 +100,7 @@ fn payload_len() -> impl Strategy<Value = u64> {
     ]
 }
 
-fn any_header() -> impl Strategy<Value = Header> {
+fn any_header() -> impl Strategy<Value = FrameHeader> {
     (
         any::<bool>(),
         0u8..8,
@@ -108,7 +108,7 @@ fn any_header() -> impl Strategy<Value = Header> {
         any::<Option<[u8; 4]>>(),
         payload_len(),
     )
-        .prop_map(|(fin, rsv, opcode, mask, payload_len)| Header {
+        .prop_map(|(fin, rsv, opcode, mask, payload_len)| FrameHeader {
             fin,
             rsv: rsv << 4,
             opcode,
@@ -119,7 +119,7 @@ fn any_header() -> impl Strategy<Value = Header> {
 
 /// A frame that a decoder for `role` accepts (with all RSV bits allowed): masked towards a
 /// server, unmasked towards a client, control frames final and at most 125 bytes.
-fn valid_frame(role: Role, max_payload: usize) -> impl Strategy<Value = (Header, Vec<u8>)> {
+fn valid_frame(role: Role, max_payload: usize) -> impl Strategy<Value = (FrameHeader, Vec<u8>)> {
     (
         opcode(),
         any::<bool>(),
@@ -132,7 +132,7 @@ fn valid_frame(role: Role, max_payload: usize) -> impl Strategy<Value = (Header,
             if control {
                 payload.truncate(125);
             }
-            let mut header = Header::new(opcode, fin || control, payload.len() as u64);
+            let mut header = FrameHeader::new(opcode, fin || control, payload.len() as u64);
             header.rsv = rsv << 4;
             if role == Role::Server {
                 header = header.with_mask(key);
@@ -149,7 +149,7 @@ fn role() -> impl Strategy<Value = Role> {
 fn valid_frames(
     max_frames: usize,
     max_payload: usize,
-) -> impl Strategy<Value = (Role, Vec<(Header, Vec<u8>)>)> {
+) -> impl Strategy<Value = (Role, Vec<(FrameHeader, Vec<u8>)>)> {
     role().prop_flat_map(move |role| {
         (
             Just(role),
@@ -158,7 +158,7 @@ fn valid_frames(
     })
 }
 
-fn encode_all(frames: &[(Header, Vec<u8>)]) -> Vec<u8> {
+fn encode_all(frames: &[(FrameHeader, Vec<u8>)]) -> Vec<u8> {
     let mut wire = Vec::new();
     for (header, payload) in frames {
         let mut out = vec![0u8; header.encoded_len() + payload.len()];
@@ -284,9 +284,9 @@ proptest! {
 
         let mut wire = bytes.to_vec();
         wire.extend_from_slice(&trailer);
-        prop_assert_eq!(Header::parse(&wire), Ok(Some((header, len))));
+        prop_assert_eq!(FrameHeader::parse(&wire), Ok(Some((header, len))));
         for cut in 0..len {
-            prop_assert_eq!(Header::parse(&bytes[..cut]), Ok(None), "cut {}", cut);
+            prop_assert_eq!(FrameHeader::parse(&bytes[..cut]), Ok(None), "cut {}", cut);
         }
 
         let mut out = [0xeeu8; 14];
@@ -314,12 +314,12 @@ proptest! {
         fill in any::<u8>(),
         key in any::<[u8; 4]>(),
     ) {
-        let mut header = Header::new(Opcode::Binary, true, 0);
+        let mut header = FrameHeader::new(Opcode::Binary, true, 0);
         if role == Role::Server {
             header = header.with_mask(key);
         }
         let payload: Vec<u8> = (0..len).map(|i| fill.wrapping_add(i as u8)).collect();
-        let frames = vec![(Header { payload_len: len as u64, ..header }, payload)];
+        let frames = vec![(FrameHeader { payload_len: len as u64, ..header }, payload)];
         let wire = encode_all(&frames);
         prop_assert_eq!(wire.len(), header.encoded_len() + len + match len { 0..=125 => 0, 126..=0xffff => 2, _ => 8 });
         let out = decode_whole(&Decoder::new(role), &wire);

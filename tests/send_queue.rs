@@ -9,17 +9,17 @@ mod harness;
 use core::time::Duration;
 
 use harness::{client_frame, frames, seeded_entropy};
-use wscore::frame::{CloseCode, Header, Opcode};
-use wscore::{Config, Connection, Role};
+use wscore::frame::{CloseCode, FrameHeader, Opcode};
+use wscore::{Config, Connection, Entropy, Role};
 
 const NOW: Duration = Duration::ZERO;
 
 /// Drains `conn` with `transmit` / `advance_transmit`, `step` bytes at a time, calling
 /// `between` after every step (with the bytes written so far).
-fn drain_in_steps(
-    conn: &mut Connection,
+fn drain_in_steps<R: Entropy>(
+    conn: &mut Connection<Vec<u8>, R>,
     step: usize,
-    mut between: impl FnMut(&mut Connection, &[u8]),
+    mut between: impl FnMut(&mut Connection<Vec<u8>, R>, &[u8]),
 ) -> Vec<u8> {
     let mut wire = Vec::new();
     while let Some(t) = conn.transmit() {
@@ -36,17 +36,14 @@ fn drain_in_steps(
 fn summary(receiver: Role, wire: &[u8]) -> Vec<(Opcode, bool, Vec<u8>)> {
     frames(receiver, wire)
         .into_iter()
-        .map(|(h, p): (Header, Vec<u8>)| (h.opcode, h.fin, p))
+        .map(|(h, p): (FrameHeader, Vec<u8>)| (h.opcode, h.fin, p))
         .collect()
 }
 
 fn data_control_close_order(role: Role) {
     let mut config = Config::default();
     config.max_send_frame_payload = 4;
-    let mut conn = match role {
-        Role::Client => Connection::client(config, seeded_entropy(3), NOW),
-        Role::Server => Connection::server(config, NOW),
-    };
+    let mut conn = Connection::new(role, config, Vec::new(), seeded_entropy(3), NOW);
     conn.send_binary(b"abcdefghij").unwrap(); // three frames: abcd, efgh, ij
     let mut queued_controls = false;
     let wire = drain_in_steps(&mut conn, 3, |conn, written| {

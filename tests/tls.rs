@@ -37,20 +37,20 @@ fn self_signed_for(names: &[&str]) -> (std::path::PathBuf, std::path::PathBuf, s
 }
 
 #[cfg(feature = "tls")]
-fn client_options(ca: &std::path::Path) -> wscore::io::ConnectOptions {
+fn client_options(ca: &std::path::Path) -> wscore::io::Options {
     use wscore::io::tls::{load_root_certs, TlsConnector};
-    let options = wscore::io::ConnectOptions::new()
+    let connect = wscore::io::ConnectOptions::new()
         .tls(TlsConnector::with_roots(load_root_certs(ca).unwrap()));
     #[cfg(feature = "proxy")]
-    let options = options.no_proxy();
-    options
+    let connect = connect.no_proxy();
+    wscore::io::Options::default().connect(connect)
 }
 
 #[cfg(feature = "tls-tokio")]
 mod tokio_tls {
     use super::*;
     use futures_util::{SinkExt, StreamExt};
-    use wscore::handshake::{ClientRequest, Header};
+    use wscore::handshake::{ClientRequest, HttpHeader};
     use wscore::io::tls::{self, TlsConnector};
     use wscore::io::{Error, Message, TlsError};
     use wscore::Config;
@@ -73,6 +73,7 @@ mod tokio_tls {
                     let mut ws = wscore::io::tokio::accept_with(
                         tls,
                         Config::default(),
+                        wscore::io::Options::default(),
                         Vec::new(),
                         |request| {
                             assert_eq!(request.header("X-Test"), Some(&b"yes"[..]));
@@ -97,7 +98,7 @@ mod tokio_tls {
         let (_dir, cert, key) = self_signed();
         let port = server(&key, &cert, 1).await;
         let uri = format!("wss://{host}:{port}/chat");
-        let headers = [Header::new("X-Test", "yes")];
+        let headers = [HttpHeader::new("X-Test", "yes")];
         let request = ClientRequest::new(&uri, [3; 16])
             .unwrap()
             .origin("https://example.test")
@@ -107,7 +108,7 @@ mod tokio_tls {
             .headers(&headers)
             .unwrap();
         let mut ws =
-            wscore::io::tokio::connect_request(request, &client_options(&cert), Config::default())
+            wscore::io::tokio::connect_request(request, Config::default(), client_options(&cert))
                 .await
                 .unwrap();
         assert_eq!(ws.subprotocol(), Some("chat"));
@@ -151,7 +152,11 @@ mod tokio_tls {
         let request = ClientRequest::new(&uri, [1; 16]).unwrap();
         let err = tokio::time::timeout(
             Duration::from_secs(10),
-            wscore::io::tokio::connect_request(request, &options, Config::default()),
+            wscore::io::tokio::connect_request(
+                request,
+                Config::default(),
+                wscore::io::Options::default().connect(options),
+            ),
         )
         .await
         .expect("timed out")
@@ -176,8 +181,8 @@ mod tokio_tls {
                 Duration::from_secs(10),
                 wscore::io::tokio::connect_request(
                     request,
-                    &client_options(&cert),
                     Config::default(),
+                    client_options(&cert),
                 ),
             )
             .await
@@ -220,7 +225,11 @@ mod tokio_tls {
             let options = options.no_proxy();
             let err = tokio::time::timeout(
                 Duration::from_secs(10),
-                wscore::io::tokio::connect_request(request, &options, Config::default()),
+                wscore::io::tokio::connect_request(
+                    request,
+                    Config::default(),
+                    wscore::io::Options::default().connect(options),
+                ),
             )
             .await
             .expect("timed out")
@@ -261,7 +270,7 @@ fn blocking_wss_round_trip() {
         let (tcp, _) = listener.accept().unwrap();
         tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let tls = tls::accept_blocking(&config, tcp).unwrap();
-        let mut ws = blocking::WebSocket::accept(tls, Config::default()).unwrap();
+        let mut ws = blocking::BlockingWebSocket::accept(tls, Config::default()).unwrap();
         loop {
             match ws.read() {
                 Ok(m) if m.is_data() => ws.send(&m).unwrap(),
@@ -273,11 +282,8 @@ fn blocking_wss_round_trip() {
     });
     let uri = format!("wss://localhost:{port}/b");
     let request = ClientRequest::new(&uri, [9; 16]).unwrap();
-    let mut ws = blocking::connect_request(request, &client_options(&cert), Config::default())
+    let mut ws = blocking::connect_request(request, Config::default(), client_options(&cert))
         .expect("connect");
-    ws.get_ref()
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
     for i in 0..20 {
         let m = Message::text(format!("message {i}"));
         ws.send(&m).unwrap();
@@ -323,14 +329,20 @@ fn futures_wss_round_trip() {
         let client = async {
             let uri = format!("wss://localhost:{port}/f");
             let request = ClientRequest::new(&uri, [5; 16]).unwrap();
-            let route = Route::new(request.uri(), &client_options(&cert)).unwrap();
+            let options = client_options(&cert);
+            let route = Route::new(request.uri(), &options.connect).unwrap();
             let tcp = smol::net::TcpStream::connect(route.address())
                 .await
                 .unwrap();
-            let mut ws =
-                wscore::io::futures::connect_route(request, &route, tcp, Config::default())
-                    .await
-                    .unwrap();
+            let mut ws = wscore::io::futures::connect_route(
+                request,
+                &route,
+                tcp,
+                Config::default(),
+                options,
+            )
+            .await
+            .unwrap();
             ws.send(Message::text("futures over tls")).await.unwrap();
             assert_eq!(
                 ws.next().await.unwrap().unwrap(),

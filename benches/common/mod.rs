@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use wscore::frame::{encode_frame, Decoder, Header, Item, Opcode};
+use wscore::frame::{encode_frame, Decoder, FrameHeader, Item, Opcode};
 use wscore::Role;
 
 /// Payload size, label, frames per iteration (about 64 KiB of wire, at least 4 frames).
@@ -311,7 +311,7 @@ impl rand_core::RngCore for Rng {
 pub fn wscore_encode(client: bool, payload: &[u8], out: &mut [u8], frames: usize) -> usize {
     let mut n = 0;
     for i in 0..frames {
-        let header = Header::new(Opcode::Binary, true, 0);
+        let header = FrameHeader::new(Opcode::Binary, true, 0);
         let header = if client {
             header.with_mask(key_of(i))
         } else {

@@ -5,27 +5,27 @@ use crate::ProtocolError;
 
 /// A whole received message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Message<'a> {
+pub enum MessageRef<'a> {
     /// A text message.
     Text(&'a str),
     /// A binary message.
     Binary(&'a [u8]),
 }
 
-impl<'a> Message<'a> {
+impl<'a> MessageRef<'a> {
     /// The message's bytes.
     pub fn as_bytes(&self) -> &'a [u8] {
         match self {
-            Message::Text(text) => text.as_bytes(),
-            Message::Binary(bytes) => bytes,
+            MessageRef::Text(text) => text.as_bytes(),
+            MessageRef::Binary(bytes) => bytes,
         }
     }
 
     /// Text or binary.
     pub fn kind(&self) -> DataKind {
         match self {
-            Message::Text(_) => DataKind::Text,
-            Message::Binary(_) => DataKind::Binary,
+            MessageRef::Text(_) => DataKind::Text,
+            MessageRef::Binary(_) => DataKind::Binary,
         }
     }
 }
@@ -37,13 +37,13 @@ impl<'a> Message<'a> {
 /// The connection has already enforced `max_message_size`, so the buffer is bounded by it.
 ///
 /// ```
-/// use wscore::{Data, DataKind, Message, MessageAssembler};
+/// use wscore::{Data, DataKind, MessageRef, MessageAssembler};
 ///
 /// let mut assembler = MessageAssembler::new();
 /// let first = Data { kind: DataKind::Text, payload: b"Hel", first: true, last: false };
 /// assert_eq!(assembler.push(first), Ok(None));
 /// let last = Data { kind: DataKind::Text, payload: b"lo", first: false, last: true };
-/// assert_eq!(assembler.push(last), Ok(Some(Message::Text("Hello"))));
+/// assert_eq!(assembler.push(last), Ok(Some(MessageRef::Text("Hello"))));
 /// ```
 #[derive(Debug, Default)]
 pub struct MessageAssembler {
@@ -61,7 +61,7 @@ impl MessageAssembler {
     /// Text is checked with `core::str::from_utf8` once more here (the connection validated
     /// it as it arrived, but this API accepts pieces from anywhere and forbids `unsafe`); an
     /// invalid text message is [`ProtocolError::InvalidUtf8`].
-    pub fn push<'a>(&'a mut self, data: Data<'a>) -> Result<Option<Message<'a>>, ProtocolError> {
+    pub fn push<'a>(&'a mut self, data: Data<'a>) -> Result<Option<MessageRef<'a>>, ProtocolError> {
         if data.first {
             self.buffer.clear();
         }
@@ -75,10 +75,10 @@ impl MessageAssembler {
             &self.buffer
         };
         Ok(Some(match data.kind {
-            DataKind::Binary => Message::Binary(bytes),
-            DataKind::Text => {
-                Message::Text(core::str::from_utf8(bytes).map_err(|_| ProtocolError::InvalidUtf8)?)
-            }
+            DataKind::Binary => MessageRef::Binary(bytes),
+            DataKind::Text => MessageRef::Text(
+                core::str::from_utf8(bytes).map_err(|_| ProtocolError::InvalidUtf8)?,
+            ),
         }))
     }
 

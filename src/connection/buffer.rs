@@ -5,8 +5,15 @@
 ///
 /// Implemented for `Vec<u8>` (grows as needed, bounded by
 /// [`Config::max_queued_bytes`](super::Config::max_queued_bytes)) and for [`FixedBuffer`]
-/// (a caller-provided slice; a send that does not fit fails with
-/// [`SendError::QueueFull`](crate::SendError::QueueFull)).
+/// (a caller-provided slice; a send that does not fit now fails with
+/// [`SendError::MessageQueueFull`](crate::SendError::MessageQueueFull), one that can never
+/// fit with [`SendError::TooLargeForBuffer`](crate::SendError::TooLargeForBuffer)).
+///
+/// This is an extension point: implement it to keep the queue in other memory (a pool
+/// slab, a DMA region). The connection relies on exactly this contract: `as_slice` returns
+/// every byte appended and not yet truncated or drained, in order; `extend_from_slice` is
+/// only called after `has_room` returned true for at least that many bytes; `truncate` and
+/// `drain_front` never fail.
 pub trait SendBuffer {
     /// The bytes held.
     fn as_slice(&self) -> &[u8];
@@ -16,6 +23,9 @@ pub trait SendBuffer {
     fn has_room(&self, additional: usize) -> bool;
     /// How many bytes fit without growing (a `Vec`'s spare capacity).
     fn spare_capacity(&self) -> usize;
+    /// The most bytes the buffer can ever hold, or `None` if it grows without a fixed
+    /// bound (then only `max_queued_bytes` limits it).
+    fn capacity(&self) -> Option<usize>;
     /// Appends `bytes`; only called after [`has_room`](Self::has_room) said they fit.
     fn extend_from_slice(&mut self, bytes: &[u8]);
     /// Keeps the first `len` bytes.
@@ -39,7 +49,11 @@ impl SendBuffer for alloc::vec::Vec<u8> {
     }
 
     fn spare_capacity(&self) -> usize {
-        self.capacity() - self.len()
+        alloc::vec::Vec::capacity(self) - self.len()
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        None
     }
 
     fn extend_from_slice(&mut self, bytes: &[u8]) {
@@ -63,7 +77,7 @@ impl SendBuffer for alloc::vec::Vec<u8> {
 /// let mut storage = [0u8; 4096];
 /// let mut conn = Connection::server_in(Config::default(), FixedBuffer::new(&mut storage), core::time::Duration::ZERO);
 /// conn.send_text("fits").unwrap();
-/// assert!(conn.send_binary(&[0; 5000]).is_err()); // does not fit: QueueFull
+/// assert!(conn.send_binary(&[0; 5000]).is_err()); // can never fit: TooLargeForBuffer
 /// ```
 #[derive(Debug)]
 pub struct FixedBuffer<'a> {
@@ -98,6 +112,10 @@ impl SendBuffer for FixedBuffer<'_> {
 
     fn spare_capacity(&self) -> usize {
         self.storage.len() - self.len
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        Some(self.storage.len())
     }
 
     fn extend_from_slice(&mut self, bytes: &[u8]) {

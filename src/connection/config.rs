@@ -8,13 +8,17 @@ use core::time::Duration;
 /// path holds at most `max_queued_bytes` plus the message being queued (see
 /// [`Connection`](super::Connection#backpressure)).
 ///
+/// Set it with the chaining setters (each documents its edge values), or assign the public
+/// fields directly; either way the connection applies the same rules to edge values.
+///
 /// ```
 /// use core::time::Duration;
 /// use wscore::Config;
 ///
-/// let mut config = Config::default();
-/// config.max_message_size = 16 << 20;
-/// config.keepalive_interval = Some(Duration::from_secs(20));
+/// let config = Config::default()
+///     .max_message_size(16 << 20)
+///     .keepalive_interval(Some(Duration::from_secs(20)));
+/// assert_eq!(config.max_message_size, 16 << 20);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -26,18 +30,21 @@ pub struct Config {
     /// frame header arrives; over it the connection fails with 1009.
     pub max_message_size: u64,
     /// The most frames one received message may be split into (default 131,072). Over it
-    /// the connection fails with 1008.
+    /// the connection fails with 1008. 0 counts as 1 (every message needs a frame).
     pub max_fragments: u32,
     /// How many bytes of data frames may wait in the send queue before sends are refused
-    /// with [`SendError::QueueFull`](crate::SendError::QueueFull) (default 16 MiB). A
+    /// with [`SendError::MessageQueueFull`](crate::SendError::MessageQueueFull) (default
+    /// 16 MiB). A message is accepted whole while fewer bytes wait, and always when nothing
+    /// waits, so 0 means "one message at a time". A
     /// [`FixedBuffer`](crate::FixedBuffer) also refuses what does not fit in it.
     pub max_queued_bytes: usize,
     /// Outgoing messages are split into frames of at most this many payload bytes
-    /// (default 1 MiB), so no single frame exceeds a peer's frame limit.
+    /// (default 1 MiB), so no single frame exceeds a peer's frame limit. 0 counts as 1.
     pub max_send_frame_payload: usize,
     /// Answer each ping with a pong automatically (default on).
     pub auto_pong: bool,
-    /// Send a ping after this long without receiving anything (default off).
+    /// Send a ping after this long without receiving anything (default off). Intervals
+    /// under 1 ms count as 1 ms.
     pub keepalive_interval: Option<Duration>,
     /// After a keepalive ping, fail the connection if no pong arrives within this time
     /// (default 30 s; only used with `keepalive_interval`).
@@ -46,6 +53,87 @@ pub struct Config {
     /// to wait for the server to close the transport after the closing handshake
     /// (default 5 s).
     pub close_timeout: Duration,
+}
+
+impl Config {
+    /// The defaults (the same as [`Config::default`]).
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Sets [`max_frame_payload`](Self#structfield.max_frame_payload).
+    #[must_use]
+    pub fn max_frame_payload(mut self, bytes: u64) -> Config {
+        self.max_frame_payload = bytes;
+        self
+    }
+
+    /// Sets [`max_message_size`](Self#structfield.max_message_size).
+    #[must_use]
+    pub fn max_message_size(mut self, bytes: u64) -> Config {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Sets [`max_fragments`](Self#structfield.max_fragments) (0 counts as 1).
+    #[must_use]
+    pub fn max_fragments(mut self, frames: u32) -> Config {
+        self.max_fragments = frames;
+        self
+    }
+
+    /// Sets [`max_queued_bytes`](Self#structfield.max_queued_bytes).
+    #[must_use]
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Config {
+        self.max_queued_bytes = bytes;
+        self
+    }
+
+    /// Sets [`max_send_frame_payload`](Self#structfield.max_send_frame_payload) (0 counts
+    /// as 1).
+    #[must_use]
+    pub fn max_send_frame_payload(mut self, bytes: usize) -> Config {
+        self.max_send_frame_payload = bytes;
+        self
+    }
+
+    /// Sets [`auto_pong`](Self#structfield.auto_pong).
+    #[must_use]
+    pub fn auto_pong(mut self, on: bool) -> Config {
+        self.auto_pong = on;
+        self
+    }
+
+    /// Sets [`keepalive_interval`](Self#structfield.keepalive_interval).
+    #[must_use]
+    pub fn keepalive_interval(mut self, interval: Option<Duration>) -> Config {
+        self.keepalive_interval = interval;
+        self
+    }
+
+    /// Sets [`pong_timeout`](Self#structfield.pong_timeout).
+    #[must_use]
+    pub fn pong_timeout(mut self, timeout: Duration) -> Config {
+        self.pong_timeout = timeout;
+        self
+    }
+
+    /// Sets [`close_timeout`](Self#structfield.close_timeout).
+    #[must_use]
+    pub fn close_timeout(mut self, timeout: Duration) -> Config {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// The configuration with the edge values replaced by what they count as.
+    pub(crate) fn normalized(mut self) -> Config {
+        self.max_fragments = self.max_fragments.max(1);
+        self.max_send_frame_payload = self.max_send_frame_payload.max(1);
+        self.keepalive_interval = self
+            .keepalive_interval
+            .map(|i| i.max(Duration::from_millis(1)));
+        self
+    }
 }
 
 impl Default for Config {

@@ -9,7 +9,7 @@
 //! the Close goes after all queued data; nothing is sent after the Close.
 
 use super::buffer::SendBuffer;
-use crate::frame::{Header, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 
 /// How many application pings and pongs may wait at once.
@@ -52,7 +52,7 @@ struct Control {
 }
 
 impl Control {
-    fn new(header: Header, payload: &[u8]) -> Control {
+    fn new(header: FrameHeader, payload: &[u8]) -> Control {
         let payload = &payload[..payload.len().min(MAX_CONTROL_PAYLOAD)];
         let head = header.to_bytes();
         let mut bytes = [0u8; MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD];
@@ -169,6 +169,42 @@ impl<B: SendBuffer> Outbound<B> {
         self.buf.has_room(additional)
     }
 
+    /// The send buffer's fixed capacity, if it has one.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.buf.capacity()
+    }
+
+    /// Where the data queue ends now, to [`rollback`](Self::rollback) to.
+    pub(crate) fn mark(&self) -> usize {
+        self.buf.as_slice().len()
+    }
+
+    /// Drops the data frames queued since `mark` (none of them has started to go out: a
+    /// refused message leaves nothing behind).
+    pub(crate) fn rollback(&mut self, mark: usize) {
+        if mark >= self.sent {
+            self.buf.truncate(mark);
+        }
+    }
+
+    /// Whether our Close is queued or sent.
+    pub(crate) fn has_close(&self) -> bool {
+        self.close.is_some() || self.close_sent || matches!(self.current, Some((_, _, true)))
+    }
+
+    /// Drops everything, even the frame under way: nothing more can be sent.
+    pub(crate) fn abort_all(&mut self) {
+        self.buf.truncate(0);
+        self.sent = 0;
+        self.frame_start = 0;
+        self.frame_end = 0;
+        self.pong = None;
+        self.urgent.clear();
+        self.close = None;
+        self.current = None;
+        self.close_sent = true;
+    }
+
     pub(crate) fn urgent_len(&self) -> usize {
         self.urgent.len
     }
@@ -183,8 +219,8 @@ impl<B: SendBuffer> Outbound<B> {
                 && self.close.is_none())
     }
 
-    /// Queues a data frame; the caller checked [`has_room`](Self::has_room).
-    pub(crate) fn push_data(&mut self, header: Header, payload: &[u8]) {
+    /// Queues a data frame; the caller checked [`make_room`](Self::make_room).
+    pub(crate) fn push_data(&mut self, header: FrameHeader, payload: &[u8]) {
         let head = header.to_bytes();
         self.buf.extend_from_slice(&head);
         let start = self.buf.as_slice().len();
@@ -195,17 +231,17 @@ impl<B: SendBuffer> Outbound<B> {
     }
 
     /// Queues the Close, to go after all queued data.
-    pub(crate) fn push_close(&mut self, header: Header, payload: &[u8]) {
+    pub(crate) fn push_close(&mut self, header: FrameHeader, payload: &[u8]) {
         self.close = Some(Control::new(header, payload));
     }
 
     /// Queues an application ping or pong, ahead of data at the next frame boundary.
-    pub(crate) fn push_urgent(&mut self, header: Header, payload: &[u8]) {
+    pub(crate) fn push_urgent(&mut self, header: FrameHeader, payload: &[u8]) {
         self.urgent.push(Control::new(header, payload));
     }
 
     /// Sets the automatic pong, replacing one that has not started to go out.
-    pub(crate) fn set_pong(&mut self, header: Header, payload: &[u8]) {
+    pub(crate) fn set_pong(&mut self, header: FrameHeader, payload: &[u8]) {
         self.pong = Some(Control::new(header, payload));
     }
 
@@ -302,7 +338,7 @@ impl<B: SendBuffer> Outbound<B> {
             return;
         }
         // We wrote this header ourselves, so it parses; fall back to "the rest" defensively.
-        match Header::parse(&bytes[self.frame_start..]) {
+        match FrameHeader::parse(&bytes[self.frame_start..]) {
             Ok(Some((header, header_len))) => {
                 self.frame_header = header_len;
                 let payload = usize::try_from(header.payload_len).unwrap_or(usize::MAX);

@@ -1,5 +1,5 @@
 use super::header::{header_len, RSV1, RSV2, RSV3};
-use super::{Header, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use super::{FrameHeader, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 use crate::{ProtocolError, Role};
 
@@ -11,7 +11,7 @@ pub const DEFAULT_MAX_PAYLOAD: u64 = 16 << 20;
 pub enum Item<'a> {
     /// A complete, validated frame header. When `payload_len` is zero the frame is complete;
     /// otherwise [`Item::Payload`] chunks follow.
-    Header(Header),
+    Header(FrameHeader),
     /// The next piece of the current frame's payload, already unmasked, borrowed from the
     /// caller's input. Never empty; `last` is set on the piece that ends the frame.
     Payload {
@@ -178,7 +178,7 @@ impl Decoder {
         &mut self,
         input: &'a mut [u8],
     ) -> Result<(Item<'a>, &'a mut [u8]), ProtocolError> {
-        match Header::parse(input) {
+        match FrameHeader::parse(input) {
             Ok(Some((header, len))) => {
                 self.start_frame(input[0], input[1], header)?;
                 Ok((Item::Header(header), &mut input[len..]))
@@ -211,7 +211,7 @@ impl Decoder {
         self.partial[have..have + take].copy_from_slice(&input[..take]);
         let filled = have + take;
         let partial = self.partial;
-        match Header::parse(&partial[..filled]) {
+        match FrameHeader::parse(&partial[..filled]) {
             Ok(Some((header, len))) => {
                 self.partial_len = 0;
                 self.start_frame(partial[0], partial[1], header)?;
@@ -226,7 +226,7 @@ impl Decoder {
         }
     }
 
-    /// Fails on a header that [`Header::parse`] rejected. A header split across calls has
+    /// Fails on a header that [`FrameHeader::parse`] rejected. A header split across calls has
     /// its first-two-byte rules checked as soon as those bytes arrive, before its length is
     /// read, so they take precedence here too: the error must not depend on how the input
     /// was split. A reserved opcode is reported from the first byte alone either way.
@@ -250,7 +250,7 @@ impl Decoder {
     }
 
     #[inline]
-    fn start_frame(&mut self, b0: u8, b1: u8, header: Header) -> Result<(), ProtocolError> {
+    fn start_frame(&mut self, b0: u8, b1: u8, header: FrameHeader) -> Result<(), ProtocolError> {
         self.check_first_bytes(b0, b1).map_err(|e| self.fail(e))?;
         if header.payload_len > self.max_payload {
             return Err(self.fail(ProtocolError::FrameTooLarge {

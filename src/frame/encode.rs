@@ -1,4 +1,4 @@
-use super::Header;
+use super::FrameHeader;
 use crate::mask::copy_masked;
 use crate::BufferTooSmall;
 
@@ -6,21 +6,21 @@ use crate::BufferTooSmall;
 /// payload when `header.mask` is set; returns the frame's length. The header's `payload_len`
 /// is taken from `payload`. `out` is untouched on error.
 ///
-/// For a payload that is already in a buffer the caller owns, [`Header::to_bytes`] plus
+/// For a payload that is already in a buffer the caller owns, [`FrameHeader::to_bytes`] plus
 /// [`apply_mask`](crate::mask::apply_mask) in place (client) or nothing at all (server) avoids the copy.
 ///
 /// ```
-/// use wscore::frame::{encode_frame, Header, Opcode};
+/// use wscore::frame::{encode_frame, FrameHeader, Opcode};
 ///
 /// let mut out = [0u8; 16];
-/// let header = Header::new(Opcode::Text, true, 0).with_mask([0x37, 0xfa, 0x21, 0x3d]);
+/// let header = FrameHeader::new(Opcode::Text, true, 0).with_mask([0x37, 0xfa, 0x21, 0x3d]);
 /// let n = encode_frame(header, b"Hello", &mut out).unwrap();
 /// // RFC 6455 5.7: a single-frame masked text message.
 /// assert_eq!(&out[..n], b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
 /// ```
 #[inline(always)]
 pub fn encode_frame(
-    mut header: Header,
+    mut header: FrameHeader,
     payload: &[u8],
     out: &mut [u8],
 ) -> Result<usize, BufferTooSmall> {

@@ -33,7 +33,7 @@ const MASK_BIT: u8 = 0x80;
 /// +-------------------------------+-------------------------------+
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Header {
+pub struct FrameHeader {
     /// FIN: this is the final fragment of a message.
     pub fin: bool,
     /// The RSV1-3 bits in wire position ([`RSV1`], [`RSV2`], [`RSV3`]); zero unless an
@@ -47,11 +47,11 @@ pub struct Header {
     pub payload_len: u64,
 }
 
-impl Header {
+impl FrameHeader {
     /// A header with no RSV bits and no mask.
     #[inline]
-    pub const fn new(opcode: Opcode, fin: bool, payload_len: u64) -> Header {
-        Header {
+    pub const fn new(opcode: Opcode, fin: bool, payload_len: u64) -> FrameHeader {
+        FrameHeader {
             fin,
             rsv: 0,
             opcode,
@@ -62,7 +62,7 @@ impl Header {
 
     /// This header with a masking key.
     #[inline]
-    pub const fn with_mask(mut self, key: [u8; 4]) -> Header {
+    pub const fn with_mask(mut self, key: [u8; 4]) -> FrameHeader {
         self.mask = Some(key);
         self
     }
@@ -92,7 +92,7 @@ impl Header {
     /// used to encode the length", RFC 6455 5.2). Role, RSV and size rules are the
     /// [`Decoder`](super::Decoder)'s business.
     #[inline]
-    pub fn parse(buf: &[u8]) -> Result<Option<(Header, usize)>, ProtocolError> {
+    pub fn parse(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
         let (b0, b1) = match *buf {
             [b0, b1, ..] => (b0, b1),
             [b0] => {
@@ -135,7 +135,7 @@ impl Header {
         } else {
             None
         };
-        let header = Header {
+        let header = FrameHeader {
             fin: b0 & FIN != 0,
             rsv: b0 & (RSV1 | RSV2 | RSV3),
             opcode,
@@ -284,23 +284,23 @@ mod tests {
             (0x1_0000, 10),
             (u64::MAX >> 1, 10),
         ] {
-            let h = Header::new(Opcode::Binary, true, len);
+            let h = FrameHeader::new(Opcode::Binary, true, len);
             assert_eq!(h.encoded_len(), size, "len {len}");
             assert_eq!(h.to_bytes().len(), size);
             assert_eq!(h.with_mask([1, 2, 3, 4]).encoded_len(), size + 4);
             let bytes = h.to_bytes();
-            assert_eq!(Header::parse(&bytes), Ok(Some((h, size))));
+            assert_eq!(FrameHeader::parse(&bytes), Ok(Some((h, size))));
         }
     }
 
     #[test]
     fn reserved_opcode_fails_on_first_byte() {
         assert_eq!(
-            Header::parse(&[0x83]),
+            FrameHeader::parse(&[0x83]),
             Err(ProtocolError::ReservedOpcode(3))
         );
         assert_eq!(
-            Header::parse(&[0x8b, 0x00]),
+            FrameHeader::parse(&[0x8b, 0x00]),
             Err(ProtocolError::ReservedOpcode(0xb))
         );
     }
@@ -308,34 +308,34 @@ mod tests {
     #[test]
     fn sixty_four_bit_length_with_msb_set_is_an_error() {
         let bytes = [0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0];
-        assert_eq!(Header::parse(&bytes), Err(ProtocolError::LengthMsbSet));
+        assert_eq!(FrameHeader::parse(&bytes), Err(ProtocolError::LengthMsbSet));
     }
 
     #[test]
     fn non_minimal_lengths_are_errors() {
         assert_eq!(
-            Header::parse(&[0x82, 0x7e, 0x00, 0x7d]),
+            FrameHeader::parse(&[0x82, 0x7e, 0x00, 0x7d]),
             Err(ProtocolError::NonMinimalLength)
         );
         assert_eq!(
-            Header::parse(&[0x82, 0x7f, 0, 0, 0, 0, 0, 0, 0xff, 0xff]),
+            FrameHeader::parse(&[0x82, 0x7f, 0, 0, 0, 0, 0, 0, 0xff, 0xff]),
             Err(ProtocolError::NonMinimalLength)
         );
     }
 
     #[test]
     fn partial_headers_need_more() {
-        let h = Header::new(Opcode::Binary, false, 70_000).with_mask([9, 8, 7, 6]);
+        let h = FrameHeader::new(Opcode::Binary, false, 70_000).with_mask([9, 8, 7, 6]);
         let bytes = h.to_bytes();
         for cut in 0..bytes.len() {
-            assert_eq!(Header::parse(&bytes[..cut]), Ok(None), "cut {cut}");
+            assert_eq!(FrameHeader::parse(&bytes[..cut]), Ok(None), "cut {cut}");
         }
-        assert_eq!(Header::parse(&bytes), Ok(Some((h, 14))));
+        assert_eq!(FrameHeader::parse(&bytes), Ok(Some((h, 14))));
     }
 
     #[test]
     fn encode_reports_needed_size_and_leaves_buffer_alone() {
-        let h = Header::new(Opcode::Text, true, 300).with_mask([1, 1, 1, 1]);
+        let h = FrameHeader::new(Opcode::Text, true, 300).with_mask([1, 1, 1, 1]);
         let mut small = [0xaau8; 7];
         assert_eq!(h.encode(&mut small), Err(BufferTooSmall { needed: 8 }));
         assert_eq!(small, [0xaa; 7]);
@@ -357,7 +357,7 @@ mod tests {
                     (Opcode::Continuation, true, RSV2 | RSV3),
                     (Opcode::Ping, true, 0),
                 ] {
-                    let h = Header {
+                    let h = FrameHeader {
                         fin,
                         rsv,
                         opcode,
@@ -376,10 +376,13 @@ mod tests {
 
     #[test]
     fn rsv_bits_round_trip() {
-        let mut h = Header::new(Opcode::Text, true, 5);
+        let mut h = FrameHeader::new(Opcode::Text, true, 5);
         h.rsv = RSV1 | RSV3;
         let bytes = h.to_bytes();
         assert_eq!(bytes[0], 0x80 | 0x40 | 0x10 | 0x1);
-        assert_eq!(Header::parse(&bytes).unwrap().unwrap().0.rsv, RSV1 | RSV3);
+        assert_eq!(
+            FrameHeader::parse(&bytes).unwrap().unwrap().0.rsv,
+            RSV1 | RSV3
+        );
     }
 }

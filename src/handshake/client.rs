@@ -8,7 +8,7 @@ use super::error::{BuildError, ClientError, Rejection};
 use super::grammar::{
     check_extensions, ExtensionList, Extensions, HeaderValues, ListItems, SEC_WEBSOCKET_PROTOCOL,
 };
-use super::head::{is_token, parse_response, Header, Limits, ResponseHead, Status};
+use super::head::{is_token, parse_response, HttpHeader, Limits, ResponseHead, Status};
 use super::server::check_extra_headers;
 use super::uri::{UriError, WsUri};
 
@@ -37,7 +37,7 @@ pub struct ClientRequest<'a> {
     origin: Option<&'a str>,
     subprotocols: &'a [&'a str],
     extensions: Option<&'a str>,
-    headers: &'a [Header<'a>],
+    headers: &'a [HttpHeader<'a>],
 }
 
 impl<'a> ClientRequest<'a> {
@@ -61,7 +61,7 @@ impl<'a> ClientRequest<'a> {
     /// Sets `Origin` (RFC 6455 4.1: it "MUST" be sent "if the request is coming from a
     /// browser client"; other clients may send it when they represent a web origin).
     pub fn origin(mut self, origin: &'a str) -> Result<ClientRequest<'a>, BuildError> {
-        if !is_sendable(&Header::new("Origin", origin)) || origin.is_empty() {
+        if !is_sendable(&HttpHeader::new("Origin", origin)) || origin.is_empty() {
             return Err(BuildError::InvalidOrigin);
         }
         self.origin = Some(origin);
@@ -96,7 +96,10 @@ impl<'a> ClientRequest<'a> {
 
     /// Adds request headers (authorization, cookies, user agent...). Names must be tokens,
     /// values free of control characters; the handshake's own headers cannot be overridden.
-    pub fn headers(mut self, headers: &'a [Header<'a>]) -> Result<ClientRequest<'a>, BuildError> {
+    pub fn headers(
+        mut self,
+        headers: &'a [HttpHeader<'a>],
+    ) -> Result<ClientRequest<'a>, BuildError> {
         check_extra_headers(headers)?;
         self.headers = headers;
         Ok(self)
@@ -132,7 +135,7 @@ impl<'a> ClientRequest<'a> {
         self.extensions
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         // RFC 6455 4.1 (2): "The method of the request MUST be GET, and the HTTP version MUST
         // be at least 1.1."
         out.put(b"GET ");
@@ -210,9 +213,9 @@ impl<'a> ClientRequest<'a> {
     pub fn parse_response<'b, 'h>(
         &self,
         buf: &'b [u8],
-        headers: &'h mut [Header<'b>],
+        headers: &'h mut [HttpHeader<'b>],
         limits: &Limits,
-    ) -> Result<Status<(Accepted<'b, 'h>, usize)>, ClientError<'b, 'h>> {
+    ) -> Result<Status<(AcceptedResponse<'b, 'h>, usize)>, ClientError<'b, 'h>> {
         match parse_response(buf, headers, limits)? {
             Status::Partial => Ok(Status::Partial),
             Status::Complete((head, len)) => {
@@ -228,7 +231,7 @@ impl<'a> ClientRequest<'a> {
         &self,
         head: ResponseHead<'b, 'h>,
         body: &'b [u8],
-    ) -> Result<Accepted<'b, 'h>, ClientError<'b, 'h>> {
+    ) -> Result<AcceptedResponse<'b, 'h>, ClientError<'b, 'h>> {
         // RFC 6455 4.1: "If the status code received from the server is not 101, the client
         // handles the response per HTTP [RFC2616] procedures."
         if head.status != 101 {
@@ -248,7 +251,7 @@ impl<'a> ClientRequest<'a> {
             self.subprotocols,
             self.extensions,
         )?;
-        Ok(Accepted {
+        Ok(AcceptedResponse {
             head,
             subprotocol: negotiated,
         })
@@ -259,7 +262,7 @@ impl<'a> ClientRequest<'a> {
 /// `None` for extended CONNECT (RFC 8441), which has no key. Returns the selected
 /// subprotocol.
 pub(crate) fn check_accepted<'b, 'e>(
-    headers: &[Header<'b>],
+    headers: &[HttpHeader<'b>],
     accept: Option<AcceptKey>,
     offered_subprotocols: &[&str],
     offered_extensions: Option<&str>,
@@ -325,12 +328,12 @@ pub(crate) fn check_accepted<'b, 'e>(
 
 /// A server response that completed the handshake: the connection is now a WebSocket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Accepted<'b, 'h> {
+pub struct AcceptedResponse<'b, 'h> {
     head: ResponseHead<'b, 'h>,
     subprotocol: Option<&'b str>,
 }
 
-impl<'b, 'h> Accepted<'b, 'h> {
+impl<'b, 'h> AcceptedResponse<'b, 'h> {
     /// The response head.
     #[inline]
     pub fn head(&self) -> &ResponseHead<'b, 'h> {
@@ -351,7 +354,7 @@ impl<'b, 'h> Accepted<'b, 'h> {
 
     /// Every response header.
     #[inline]
-    pub fn headers(&self) -> &'h [Header<'b>] {
+    pub fn headers(&self) -> &'h [HttpHeader<'b>] {
         self.head.headers
     }
 

@@ -2,7 +2,7 @@
 
 use crate::BufferTooSmall;
 
-use super::head::{is_token, Header};
+use super::head::{is_token, HttpHeader};
 
 /// A byte sink that either counts or writes. Rendering runs twice: once counting, to check
 /// that the caller's buffer is large enough, then writing; so a buffer that is too small is
@@ -66,6 +66,34 @@ pub(crate) fn write_all_or_nothing(
     Ok(needed)
 }
 
+/// Renders with `render` onto the end of `buf`, or reports the size needed (the buffer is
+/// left as it was when it has no room).
+pub(crate) fn render_into<B: crate::SendBuffer>(
+    buf: &mut B,
+    render: impl Fn(&mut Out<'_>),
+) -> Result<usize, BufferTooSmall> {
+    let mut count = Out { buf: None, pos: 0 };
+    render(&mut count);
+    let needed = count.pos;
+    if !buf.has_room(needed) {
+        return Err(BufferTooSmall { needed });
+    }
+    let start = buf.as_slice().len();
+    let zeros = [0u8; 256];
+    let mut left = needed;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        buf.extend_from_slice(&zeros[..n]);
+        left -= n;
+    }
+    let mut write = Out {
+        buf: Some(&mut buf.as_mut_slice()[start..]),
+        pos: 0,
+    };
+    render(&mut write);
+    Ok(needed)
+}
+
 /// Renders into a new vector.
 #[cfg(feature = "alloc")]
 pub(crate) fn to_vec(render: impl Fn(&mut Out<'_>)) -> alloc::vec::Vec<u8> {
@@ -82,7 +110,7 @@ pub(crate) fn to_vec(render: impl Fn(&mut Out<'_>)) -> alloc::vec::Vec<u8> {
 
 /// Whether a header may be sent as is: the name a token, the value free of control
 /// characters (so no CR or LF can split the head) and of surrounding whitespace.
-pub(crate) fn is_sendable(header: &Header<'_>) -> bool {
+pub(crate) fn is_sendable(header: &HttpHeader<'_>) -> bool {
     let value_ok = header
         .value
         .iter()
@@ -111,7 +139,7 @@ pub const fn reason_phrase(status: u16) -> &'static str {
         410 => "Gone",
         426 => "Upgrade Required",
         429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
+        431 => "Request HttpHeader Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
         502 => "Bad Gateway",
@@ -145,11 +173,11 @@ mod tests {
 
     #[test]
     fn header_injection_is_not_sendable() {
-        assert!(is_sendable(&Header::new("X-Ok", "a b\tc")));
-        assert!(!is_sendable(&Header::new("X-Bad", "a\r\nInjected: 1")));
-        assert!(!is_sendable(&Header::new("X Bad", "a")));
-        assert!(!is_sendable(&Header::new("", "a")));
-        assert!(!is_sendable(&Header::new("X", " padded")));
-        assert!(!is_sendable(&Header::new("X", "nul\0")));
+        assert!(is_sendable(&HttpHeader::new("X-Ok", "a b\tc")));
+        assert!(!is_sendable(&HttpHeader::new("X-Bad", "a\r\nInjected: 1")));
+        assert!(!is_sendable(&HttpHeader::new("X Bad", "a")));
+        assert!(!is_sendable(&HttpHeader::new("", "a")));
+        assert!(!is_sendable(&HttpHeader::new("X", " padded")));
+        assert!(!is_sendable(&HttpHeader::new("X", "nul\0")));
     }
 }

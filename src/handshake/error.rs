@@ -7,7 +7,7 @@ use crate::BufferTooSmall;
 
 use super::emit::{reason_phrase, write_all_or_nothing, Out};
 use super::grammar::SyntaxError;
-use super::head::{HeadError, Header, ResponseHead};
+use super::head::{HeadError, HttpHeader, ResponseHead};
 
 /// Why a server refuses an opening handshake request.
 ///
@@ -55,8 +55,8 @@ pub enum HandshakeError {
     UnexpectedBody,
 }
 
-const VERSION_13: &[Header<'static>] = &[Header::new("Sec-WebSocket-Version", "13")];
-const ALLOW_GET: &[Header<'static>] = &[Header::new("Allow", "GET")];
+const VERSION_13: &[HttpHeader<'static>] = &[HttpHeader::new("Sec-WebSocket-Version", "13")];
+const ALLOW_GET: &[HttpHeader<'static>] = &[HttpHeader::new("Allow", "GET")];
 
 impl HandshakeError {
     /// The HTTP status code to answer with.
@@ -71,7 +71,7 @@ impl HandshakeError {
 
     /// Headers the answer must carry besides the framing ones: `Sec-WebSocket-Version: 13`
     /// on version errors (RFC 6455 4.4), `Allow: GET` on 405 (RFC 9110 15.5.6).
-    pub const fn headers(&self) -> &'static [Header<'static>] {
+    pub const fn headers(&self) -> &'static [HttpHeader<'static>] {
         match self {
             HandshakeError::UnsupportedVersion | HandshakeError::MissingVersion => VERSION_13,
             HandshakeError::MethodNotGet => ALLOW_GET,
@@ -102,7 +102,7 @@ impl HandshakeError {
         }
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         let body = self.as_str();
         render_response_head(out, self.status());
         for header in self.headers() {
@@ -180,6 +180,9 @@ pub enum BuildError {
     InvalidStatus(u16),
     /// The `Origin` value is not a sendable header value.
     InvalidOrigin,
+    /// The handshake is not at the step this call belongs to (e.g. answering before the
+    /// request head is complete, or taking the connection before the 101 is written).
+    NotReady,
 }
 
 impl From<BufferTooSmall> for BuildError {
@@ -197,6 +200,7 @@ impl fmt::Display for BuildError {
             BuildError::InvalidSubprotocol => f.write_str("invalid or repeated subprotocol"),
             BuildError::InvalidExtensions => f.write_str("invalid extension list"),
             BuildError::InvalidHeader => f.write_str("invalid header"),
+            BuildError::NotReady => f.write_str("the handshake is not at that step"),
             BuildError::ReservedHeader => f.write_str("header is written by the handshake"),
             BuildError::InvalidStatus(s) => write!(f, "invalid rejection status {s}"),
             BuildError::InvalidOrigin => f.write_str("invalid Origin"),
@@ -269,6 +273,8 @@ pub enum ClientError<'b, 'h> {
     UnexpectedSubprotocol,
     /// The server accepted an extension that was not offered, or sent an invalid list.
     UnexpectedExtension,
+    /// The server accepted the offered extension with parameters the offer did not allow.
+    ExtensionRefused(NegotiationError),
 }
 
 impl ClientError<'_, '_> {
@@ -286,6 +292,7 @@ impl ClientError<'_, '_> {
             ClientError::AcceptMismatch => "Sec-WebSocket-Accept does not match the key",
             ClientError::UnexpectedSubprotocol => "subprotocol not offered",
             ClientError::UnexpectedExtension => "extension not offered",
+            ClientError::ExtensionRefused(e) => e.reason,
         }
     }
 
@@ -317,22 +324,101 @@ impl fmt::Display for ClientError<'_, '_> {
 
 impl core::error::Error for ClientError<'_, '_> {}
 
-/// A `'static` summary of a [`ClientError`]: the status of a rejection, if any, and the
-/// description. [`ClientError`] borrows the response, so it cannot travel up a call stack
-/// into a `Box<dyn Error>`; this can: `parse_response(..).map_err(ClientFailure::from)?`.
+/// Why a client refuses the server's answer to its extension offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NegotiationError {
+    /// What was wrong, e.g. "server_max_window_bits above the offer".
+    pub reason: &'static str,
+}
+
+impl fmt::Display for NegotiationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "extension answer refused: {}", self.reason)
+    }
+}
+
+impl core::error::Error for NegotiationError {}
+
+/// What went wrong in a client handshake, without borrowing the response: the typed kind
+/// of a [`ClientError`] (plus the opening deadline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientFailureKind {
+    /// The response head is malformed or over a limit.
+    Head(HeadError),
+    /// The server redirected (3xx).
+    Redirect,
+    /// The server answered with a status other than 101 or 3xx.
+    Rejected,
+    /// A 101 response with `HTTP/1.0`.
+    HttpVersionTooOld,
+    /// `Upgrade` is absent or not `websocket`.
+    UpgradeNotWebSocket,
+    /// `Connection` is absent or does not list `Upgrade`.
+    ConnectionNotUpgrade,
+    /// `Sec-WebSocket-Accept` is absent.
+    MissingAccept,
+    /// `Sec-WebSocket-Accept` does not match the key sent, or is repeated.
+    AcceptMismatch,
+    /// The server selected a subprotocol that was not offered, or more than one.
+    UnexpectedSubprotocol,
+    /// The server accepted an extension that was not offered, or sent an invalid list.
+    UnexpectedExtension,
+    /// The server accepted the offered extension with parameters the offer did not allow.
+    ExtensionRefused(NegotiationError),
+    /// No complete response arrived before the opening deadline.
+    TimedOut,
+}
+
+/// A `'static` summary of a [`ClientError`]: its typed kind and the status of a rejection.
+/// [`ClientError`] borrows the response, so it cannot travel up a call stack into a
+/// `Box<dyn Error>`; this can: `parse_response(..).map_err(ClientFailure::from)?`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientFailure {
-    /// The response status for [`ClientError::Redirect`] and [`ClientError::Rejected`].
+    /// What went wrong.
+    pub kind: ClientFailureKind,
+    /// The response status for redirects and rejections.
     pub status: Option<u16>,
-    /// What went wrong ([`ClientError::as_str`]).
-    pub reason: &'static str,
+}
+
+impl ClientFailure {
+    /// A short description.
+    pub const fn reason(&self) -> &'static str {
+        match self.kind {
+            ClientFailureKind::Head(e) => e.as_str(),
+            ClientFailureKind::Redirect => "server redirected",
+            ClientFailureKind::Rejected => "server refused the upgrade",
+            ClientFailureKind::HttpVersionTooOld => "HTTP/1.1 or later required",
+            ClientFailureKind::UpgradeNotWebSocket => "Upgrade is not websocket",
+            ClientFailureKind::ConnectionNotUpgrade => "Connection does not include Upgrade",
+            ClientFailureKind::MissingAccept => "missing Sec-WebSocket-Accept",
+            ClientFailureKind::AcceptMismatch => "Sec-WebSocket-Accept does not match the key",
+            ClientFailureKind::UnexpectedSubprotocol => "subprotocol not offered",
+            ClientFailureKind::UnexpectedExtension => "extension not offered",
+            ClientFailureKind::ExtensionRefused(e) => e.reason,
+            ClientFailureKind::TimedOut => "no handshake response before the deadline",
+        }
+    }
 }
 
 impl From<ClientError<'_, '_>> for ClientFailure {
     fn from(error: ClientError<'_, '_>) -> ClientFailure {
+        let kind = match error {
+            ClientError::Head(e) => ClientFailureKind::Head(e),
+            ClientError::Redirect(_) => ClientFailureKind::Redirect,
+            ClientError::Rejected(_) => ClientFailureKind::Rejected,
+            ClientError::HttpVersionTooOld => ClientFailureKind::HttpVersionTooOld,
+            ClientError::UpgradeNotWebSocket => ClientFailureKind::UpgradeNotWebSocket,
+            ClientError::ConnectionNotUpgrade => ClientFailureKind::ConnectionNotUpgrade,
+            ClientError::MissingAccept => ClientFailureKind::MissingAccept,
+            ClientError::AcceptMismatch => ClientFailureKind::AcceptMismatch,
+            ClientError::UnexpectedSubprotocol => ClientFailureKind::UnexpectedSubprotocol,
+            ClientError::UnexpectedExtension => ClientFailureKind::UnexpectedExtension,
+            ClientError::ExtensionRefused(e) => ClientFailureKind::ExtensionRefused(e),
+        };
         ClientFailure {
+            kind,
             status: error.rejection().map(Rejection::status),
-            reason: error.as_str(),
         }
     }
 }
@@ -340,8 +426,8 @@ impl From<ClientError<'_, '_>> for ClientFailure {
 impl fmt::Display for ClientFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.status {
-            Some(status) => write!(f, "{} (status {status})", self.reason),
-            None => f.write_str(self.reason),
+            Some(status) => write!(f, "{} (status {status})", self.reason()),
+            None => f.write_str(self.reason()),
         }
     }
 }

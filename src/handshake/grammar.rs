@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use super::head::{is_tchar, is_token, trim_ows, Header};
+use super::head::{is_tchar, is_token, trim_ows, HttpHeader};
 
 /// A header value that does not follow the grammar its field requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,13 +26,13 @@ impl core::error::Error for SyntaxError {}
 /// The values of every header field named `name` (ignoring ASCII case), in order.
 #[derive(Clone, Debug)]
 pub struct HeaderValues<'b, 'h, 'n> {
-    headers: core::slice::Iter<'h, Header<'b>>,
+    headers: core::slice::Iter<'h, HttpHeader<'b>>,
     name: &'n str,
 }
 
 impl<'b, 'h, 'n> HeaderValues<'b, 'h, 'n> {
     /// Values of the fields named `name` among `headers`.
-    pub fn new(headers: &'h [Header<'b>], name: &'n str) -> Self {
+    pub fn new(headers: &'h [HttpHeader<'b>], name: &'n str) -> Self {
         HeaderValues {
             headers: headers.iter(),
             name,
@@ -65,7 +65,7 @@ pub struct ListItems<'b, 'h, 'n> {
 
 impl<'b, 'h, 'n> ListItems<'b, 'h, 'n> {
     /// The list elements of the fields named `name` among `headers`.
-    pub fn new(headers: &'h [Header<'b>], name: &'n str) -> Self {
+    pub fn new(headers: &'h [HttpHeader<'b>], name: &'n str) -> Self {
         ListItems {
             values: HeaderValues::new(headers, name),
             current: &[],
@@ -97,13 +97,13 @@ impl<'b> Iterator for ListItems<'b, '_, '_> {
 
 /// Whether the list fields named `name` contain `token`, ignoring ASCII case
 /// (e.g. `Connection: keep-alive, Upgrade` contains `upgrade`).
-pub fn list_contains(headers: &[Header<'_>], name: &str, token: &str) -> bool {
+pub fn list_contains(headers: &[HttpHeader<'_>], name: &str, token: &str) -> bool {
     ListItems::new(headers, name).any(|item| item.eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Checks that every element of the list fields named `name` is a token; returns how many
 /// elements there are.
-pub fn check_token_list(headers: &[Header<'_>], name: &str) -> Result<usize, SyntaxError> {
+pub fn check_token_list(headers: &[HttpHeader<'_>], name: &str) -> Result<usize, SyntaxError> {
     let mut count = 0;
     for value in HeaderValues::new(headers, name) {
         let mut offset = 0;
@@ -473,7 +473,7 @@ pub struct Extensions<'b, 'h> {
 
 impl<'b, 'h> Extensions<'b, 'h> {
     /// The extensions listed in `headers`.
-    pub fn new(headers: &'h [Header<'b>]) -> Self {
+    pub fn new(headers: &'h [HttpHeader<'b>]) -> Self {
         Extensions {
             values: HeaderValues::new(headers, SEC_WEBSOCKET_EXTENSIONS),
             current: None,
@@ -504,7 +504,7 @@ impl<'b> Iterator for Extensions<'b, '_> {
 
 /// Checks every `Sec-WebSocket-Extensions` field against the RFC 6455 9.1 grammar; returns
 /// the number of extensions listed.
-pub fn check_extensions(headers: &[Header<'_>]) -> Result<usize, SyntaxError> {
+pub fn check_extensions(headers: &[HttpHeader<'_>]) -> Result<usize, SyntaxError> {
     HeaderValues::new(headers, SEC_WEBSOCKET_EXTENSIONS)
         .try_fold(0, |n, value| ExtensionList::validate(value).map(|m| n + m))
 }
@@ -517,7 +517,7 @@ pub struct Subprotocols<'b, 'h> {
 
 impl<'b, 'h> Subprotocols<'b, 'h> {
     /// The subprotocols listed in `headers`.
-    pub fn new(headers: &'h [Header<'b>]) -> Self {
+    pub fn new(headers: &'h [HttpHeader<'b>]) -> Self {
         Subprotocols {
             items: ListItems::new(headers, SEC_WEBSOCKET_PROTOCOL),
         }
@@ -545,8 +545,8 @@ mod tests {
     #[test]
     fn list_items_merge_fields_and_skip_empty_elements() {
         let headers = [
-            Header::new("Connection", " , keep-alive ,,"),
-            Header::new("connection", "Upgrade"),
+            HttpHeader::new("Connection", " , keep-alive ,,"),
+            HttpHeader::new("connection", "Upgrade"),
         ];
         let items: [&[u8]; 2] = [b"keep-alive", b"Upgrade"];
         assert!(ListItems::new(&headers, "CONNECTION").eq(items));
@@ -556,9 +556,12 @@ mod tests {
 
     #[test]
     fn token_lists_reject_separators() {
-        let ok = [Header::new("Sec-WebSocket-Protocol", "chat, superchat")];
+        let ok = [HttpHeader::new("Sec-WebSocket-Protocol", "chat, superchat")];
         assert_eq!(check_token_list(&ok, "sec-websocket-protocol"), Ok(2));
-        let bad = [Header::new("Sec-WebSocket-Protocol", "chat, super chat")];
+        let bad = [HttpHeader::new(
+            "Sec-WebSocket-Protocol",
+            "chat, super chat",
+        )];
         assert_eq!(
             check_token_list(&bad, "sec-websocket-protocol"),
             Err(SyntaxError { offset: 5 })
@@ -635,9 +638,9 @@ mod tests {
     #[test]
     fn extensions_across_fields() {
         let headers = [
-            Header::new("Sec-WebSocket-Extensions", "a; x=1"),
-            Header::new("Host", "h"),
-            Header::new("sec-websocket-extensions", "b, c"),
+            HttpHeader::new("Sec-WebSocket-Extensions", "a; x=1"),
+            HttpHeader::new("Host", "h"),
+            HttpHeader::new("sec-websocket-extensions", "b, c"),
         ];
         assert_eq!(check_extensions(&headers), Ok(3));
         let names = ["a", "b", "c"];

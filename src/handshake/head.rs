@@ -90,7 +90,7 @@ impl Default for Limits {
 /// The name is a token (ASCII); the value has its surrounding spaces and tabs removed and may
 /// hold obs-text bytes (0x80-0xFF), so it is kept as bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Header<'b> {
+pub struct HttpHeader<'b> {
     /// The field name, exactly as received (compare with `eq_ignore_ascii_case`).
     pub name: &'b str,
     /// The field value without leading or trailing whitespace.
@@ -98,16 +98,16 @@ pub struct Header<'b> {
 }
 
 /// A placeholder header for initialising the caller's header array.
-pub const EMPTY_HEADER: Header<'static> = Header {
+pub const EMPTY_HEADER: HttpHeader<'static> = HttpHeader {
     name: "",
     value: b"",
 };
 
-impl<'b> Header<'b> {
+impl<'b> HttpHeader<'b> {
     /// Builds a header from a name and a string value.
     #[inline]
-    pub const fn new(name: &'b str, value: &'b str) -> Header<'b> {
-        Header {
+    pub const fn new(name: &'b str, value: &'b str) -> HttpHeader<'b> {
+        HttpHeader {
             name,
             value: value.as_bytes(),
         }
@@ -126,7 +126,7 @@ impl<'b> Header<'b> {
     }
 }
 
-impl fmt::Debug for Header<'_> {
+impl fmt::Debug for HttpHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("Header");
         s.field("name", &self.name);
@@ -148,7 +148,7 @@ pub struct RequestHead<'b, 'h> {
     /// The minor version of `HTTP/1.x` (0 or 1).
     pub minor_version: u8,
     /// The header fields in the order received.
-    pub headers: &'h [Header<'b>],
+    pub headers: &'h [HttpHeader<'b>],
 }
 
 /// A parsed response head.
@@ -161,7 +161,7 @@ pub struct ResponseHead<'b, 'h> {
     /// The reason phrase, possibly empty, as received (it may contain obs-text bytes).
     pub reason: &'b [u8],
     /// The header fields in the order received.
-    pub headers: &'h [Header<'b>],
+    pub headers: &'h [HttpHeader<'b>],
 }
 
 /// Why a head was refused.
@@ -451,8 +451,8 @@ fn is_field_value(bytes: &[u8]) -> bool {
 /// Parses the field lines after the start line into `headers`.
 fn parse_fields<'b, 'h>(
     lines: &mut Lines<'b>,
-    headers: &'h mut [Header<'b>],
-) -> Result<Status<(&'h [Header<'b>], usize)>, HeadError> {
+    headers: &'h mut [HttpHeader<'b>],
+) -> Result<Status<(&'h [HttpHeader<'b>], usize)>, HeadError> {
     let cap = headers.len().min(lines.limits.max_headers);
     let mut count = 0;
     loop {
@@ -481,7 +481,7 @@ fn parse_fields<'b, 'h>(
     }
 }
 
-fn parse_field_line(line: &[u8]) -> Result<Header<'_>, HeadError> {
+fn parse_field_line(line: &[u8]) -> Result<HttpHeader<'_>, HeadError> {
     // field-line = field-name ":" OWS field-value OWS, the name a token; RFC 9112 5.1: "No
     // whitespace is allowed between the field name and colon."
     let colon = line
@@ -497,7 +497,7 @@ fn parse_field_line(line: &[u8]) -> Result<Header<'_>, HeadError> {
         return Err(HeadError::InvalidHeaderValue);
     }
     let name = core::str::from_utf8(name).map_err(|_| HeadError::InvalidHeaderName)?;
-    Ok(Header { name, value })
+    Ok(HttpHeader { name, value })
 }
 
 /// Removes leading and trailing SP and HTAB.
@@ -546,7 +546,7 @@ fn parse_version(bytes: &[u8]) -> Result<u8, HeadError> {
 /// ```
 pub fn parse_request<'b, 'h>(
     buf: &'b [u8],
-    headers: &'h mut [Header<'b>],
+    headers: &'h mut [HttpHeader<'b>],
     limits: &Limits,
 ) -> Result<Status<(RequestHead<'b, 'h>, usize)>, HeadError> {
     let mut lines = Lines::new(buf, limits);
@@ -591,7 +591,7 @@ fn parse_request_line(line: &[u8]) -> Result<(&str, &str, u8), HeadError> {
 /// Parses a response head; see [`parse_request`] for the conventions.
 pub fn parse_response<'b, 'h>(
     buf: &'b [u8],
-    headers: &'h mut [Header<'b>],
+    headers: &'h mut [HttpHeader<'b>],
     limits: &Limits,
 ) -> Result<Status<(ResponseHead<'b, 'h>, usize)>, HeadError> {
     let mut lines = Lines::new(buf, limits);

@@ -28,7 +28,7 @@ use http::header::{HeaderName, HeaderValue};
 
 use super::client::check_accepted;
 use super::error::{BuildError, HandshakeError};
-use super::head::{trim_ows, HeadError, Header, RequestHead};
+use super::head::{trim_ows, HeadError, HttpHeader, RequestHead};
 use super::server::{Accept, Reject, Request};
 use super::ClientRequest;
 
@@ -41,11 +41,11 @@ fn minor_version(version: http::Version) -> Result<u8, HandshakeError> {
     }
 }
 
-/// Borrows an `http::HeaderMap` as a list of [`Header`]s (values trimmed of surrounding
+/// Borrows an `http::HeaderMap` as a list of [`HttpHeader`]s (values trimmed of surrounding
 /// whitespace), in the map's iteration order.
-pub fn headers_of(map: &http::HeaderMap) -> Vec<Header<'_>> {
+pub fn headers_of(map: &http::HeaderMap) -> Vec<HttpHeader<'_>> {
     map.iter()
-        .map(|(name, value)| Header {
+        .map(|(name, value)| HttpHeader {
             name: name.as_str(),
             value: trim_ows(value.as_bytes()),
         })
@@ -71,7 +71,7 @@ pub fn with_request<B, R>(
     Ok(f(&validated))
 }
 
-fn put_headers(map: &mut http::HeaderMap, headers: &[Header<'_>]) {
+fn put_headers(map: &mut http::HeaderMap, headers: &[HttpHeader<'_>]) {
     for header in headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(header.name.as_bytes()),

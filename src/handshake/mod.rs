@@ -8,13 +8,13 @@
 //!
 //! | piece | items |
 //! |---|---|
-//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`Header`], [`Status`], [`HeadScanner`] |
+//! | bounded HTTP/1.1 head parser | [`parse_request`], [`parse_response`], [`Limits`], [`HttpHeader`], [`Status`], [`HeadScanner`] |
 //! | server (RFC 6455 4.2) | [`Request`], [`Accept`], [`Reject`], [`HandshakeError`] |
-//! | client (RFC 6455 4.1) | [`ClientRequest`], [`Accepted`], [`ClientError`], [`WsUri`] |
+//! | client (RFC 6455 4.1) | [`ClientRequest`], [`AcceptedResponse`], [`ClientError`], [`WsUri`] |
 //! | keys | [`Key`], [`AcceptKey`], [`accept_key`] |
 //! | header grammar | [`Subprotocols`], [`Extensions`], [`ExtensionList`], [`ListItems`] |
 //! | HTTP/2 and HTTP/3 (RFC 8441, 9220) | [`negotiate`] |
-//! | owned conveniences (`alloc`) | `ClientBuilder`, `ClientHandshake`, `OwnedRequest`, `to_vec()` on every writer |
+//! | owned conveniences (`alloc`) | `OwnedRequest`, `to_vec()` on every writer |
 //!
 //! The guide in `docs/handshake.md` walks through a full server and a full client.
 //!
@@ -45,6 +45,7 @@
 
 mod accept;
 mod client;
+mod client_handshake;
 mod emit;
 mod error;
 mod grammar;
@@ -55,21 +56,29 @@ pub mod negotiate;
 #[cfg(feature = "alloc")]
 mod owned;
 mod server;
+mod server_handshake;
 mod uri;
 
 pub use accept::{accept_key, AcceptKey, Key, WEBSOCKET_GUID};
-pub use client::{Accepted, ClientRequest};
+pub use client::{AcceptedResponse, ClientRequest};
+pub use client_handshake::{ClientHandshake, ClientStatus};
 pub use emit::reason_phrase;
-pub use error::{BuildError, ClientError, ClientFailure, HandshakeError, Rejection};
+pub use error::{
+    BuildError, ClientError, ClientFailure, ClientFailureKind, HandshakeError, NegotiationError,
+    Rejection,
+};
 pub use grammar::{
     check_extensions, check_token_list, list_contains, ExtensionItem, ExtensionList, Extensions,
     HeaderValues, ListItems, Param, ParamValue, Params, Subprotocols, SyntaxError,
 };
 pub use head::{
-    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, RequestHead,
+    parse_request, parse_response, HeadError, HeadScanner, HttpHeader, Limits, RequestHead,
     ResponseHead, Status, EMPTY_HEADER,
 };
 #[cfg(feature = "alloc")]
-pub use owned::{ClientBuilder, ClientHandshake, OwnedExtension, OwnedRequest};
+pub use owned::{OwnedExtension, OwnedRequest};
 pub use server::{Accept, Reject, Request};
+pub use server_handshake::{
+    Answer, ServerHandshake, ServerStatus, MAX_PARSED_HEADERS, MAX_SUBPROTOCOL_LEN,
+};
 pub use uri::{UriError, WsUri};

@@ -12,17 +12,17 @@
 //! WebSocket frames, fed to the frame layer with the role the endpoint plays (the client
 //! still masks, the server still unmasks).
 //!
-//! The functions take a list of [`Header`]s so that any HTTP stack's header map can be
+//! The functions take a list of [`HttpHeader`]s so that any HTTP stack's header map can be
 //! adapted without copying: build a `[Header; N]` (or a `Vec`) of borrowed names and values.
 //!
 //! ```
-//! use wscore::handshake::{negotiate, Header};
+//! use wscore::handshake::{negotiate, HttpHeader};
 //!
 //! // Server: the regular headers of an extended CONNECT request.
 //! let request = [
-//!     Header::new("sec-websocket-version", "13"),
-//!     Header::new("sec-websocket-protocol", "v2.chat, v1.chat"),
-//!     Header::new("sec-websocket-extensions", "permessage-deflate; client_max_window_bits"),
+//!     HttpHeader::new("sec-websocket-version", "13"),
+//!     HttpHeader::new("sec-websocket-protocol", "v2.chat, v1.chat"),
+//!     HttpHeader::new("sec-websocket-extensions", "permessage-deflate; client_max_window_bits"),
 //! ];
 //! negotiate::check_request(&request)?;
 //! let protocol = negotiate::select_subprotocol(&request, &["v1.chat", "v2.chat"]);
@@ -30,7 +30,7 @@
 //! // ... answer :status 200 with sec-websocket-protocol: v2.chat ...
 //!
 //! // Client: check the 200 response's headers against what was offered.
-//! let response = [Header::new("sec-websocket-protocol", "v2.chat")];
+//! let response = [HttpHeader::new("sec-websocket-protocol", "v2.chat")];
 //! let chosen = negotiate::check_response(&response, &["v2.chat", "v1.chat"], None)?;
 //! assert_eq!(chosen, Some("v2.chat"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -42,13 +42,13 @@ use super::grammar::{
     check_extensions, check_token_list, ExtensionList, Extensions, Subprotocols,
     SEC_WEBSOCKET_PROTOCOL,
 };
-use super::head::Header;
+use super::head::HttpHeader;
 use super::server::check_version;
 
 /// Checks the WebSocket headers of an extended CONNECT request: `Sec-WebSocket-Version: 13`
 /// (RFC 8441 5 keeps it), a valid `Sec-WebSocket-Protocol` token list and a valid
 /// `Sec-WebSocket-Extensions` list. The error's status is the one to answer with.
-pub fn check_request(headers: &[Header<'_>]) -> Result<(), HandshakeError> {
+pub fn check_request(headers: &[HttpHeader<'_>]) -> Result<(), HandshakeError> {
     check_version(headers)?;
     check_token_list(headers, SEC_WEBSOCKET_PROTOCOL)
         .map_err(|_| HandshakeError::InvalidSubprotocols)?;
@@ -58,24 +58,30 @@ pub fn check_request(headers: &[Header<'_>]) -> Result<(), HandshakeError> {
 
 /// The subprotocols a request offers, in the client's order.
 #[inline]
-pub fn offered_subprotocols<'b, 'h>(headers: &'h [Header<'b>]) -> Subprotocols<'b, 'h> {
+pub fn offered_subprotocols<'b, 'h>(headers: &'h [HttpHeader<'b>]) -> Subprotocols<'b, 'h> {
     Subprotocols::new(headers)
 }
 
 /// The extensions a request offers (or a response accepts), in order.
 #[inline]
-pub fn offered_extensions<'b, 'h>(headers: &'h [Header<'b>]) -> Extensions<'b, 'h> {
+pub fn offered_extensions<'b, 'h>(headers: &'h [HttpHeader<'b>]) -> Extensions<'b, 'h> {
     Extensions::new(headers)
 }
 
 /// The first subprotocol offered by the client (in its order of preference) that appears
 /// in `supported`, if any.
-pub fn select_subprotocol<'s>(headers: &[Header<'_>], supported: &[&'s str]) -> Option<&'s str> {
+pub fn select_subprotocol<'s>(
+    headers: &[HttpHeader<'_>],
+    supported: &[&'s str],
+) -> Option<&'s str> {
     Subprotocols::new(headers).find_map(|offered| supported.iter().copied().find(|s| *s == offered))
 }
 
 /// Checks a server's choice of subprotocol: it must have been offered.
-pub fn check_subprotocol_choice(headers: &[Header<'_>], chosen: &str) -> Result<(), BuildError> {
+pub fn check_subprotocol_choice(
+    headers: &[HttpHeader<'_>],
+    chosen: &str,
+) -> Result<(), BuildError> {
     if Subprotocols::new(headers).any(|p| p == chosen) {
         Ok(())
     } else {
@@ -85,7 +91,7 @@ pub fn check_subprotocol_choice(headers: &[Header<'_>], chosen: &str) -> Result<
 
 /// Checks a server's `Sec-WebSocket-Extensions` answer: valid syntax, and only extensions
 /// the request offered.
-pub fn check_extension_choice(headers: &[Header<'_>], value: &str) -> Result<(), BuildError> {
+pub fn check_extension_choice(headers: &[HttpHeader<'_>], value: &str) -> Result<(), BuildError> {
     for ext in ExtensionList::new(value.as_bytes()) {
         let ext = ext.map_err(|_| BuildError::InvalidExtensions)?;
         if !Extensions::new(headers).any(|o| o.name().eq_ignore_ascii_case(ext.name())) {
@@ -99,7 +105,7 @@ pub fn check_extension_choice(headers: &[Header<'_>], value: &str) -> Result<(),
 /// at most one subprotocol, and only an offered one; only offered extensions. Returns the
 /// selected subprotocol. The status code is the caller's to check.
 pub fn check_response<'b>(
-    headers: &[Header<'b>],
+    headers: &[HttpHeader<'b>],
     offered_subprotocols: &[&str],
     offered_extensions: Option<&str>,
 ) -> Result<Option<&'b str>, ClientError<'b, 'static>> {
@@ -113,24 +119,24 @@ mod tests {
     #[test]
     fn request_checks_without_key_or_upgrade() {
         assert_eq!(
-            check_request(&[Header::new("Sec-WebSocket-Version", "13")]),
+            check_request(&[HttpHeader::new("Sec-WebSocket-Version", "13")]),
             Ok(())
         );
         let err = check_request(&[]).unwrap_err();
         assert_eq!(err, HandshakeError::MissingVersion);
-        let err = check_request(&[Header::new("Sec-WebSocket-Version", "8")]).unwrap_err();
+        let err = check_request(&[HttpHeader::new("Sec-WebSocket-Version", "8")]).unwrap_err();
         assert_eq!((err.status(), err.headers()[0].value), (426, &b"13"[..]));
         let bad = [
-            Header::new("Sec-WebSocket-Version", "13"),
-            Header::new("Sec-WebSocket-Protocol", "a b"),
+            HttpHeader::new("Sec-WebSocket-Version", "13"),
+            HttpHeader::new("Sec-WebSocket-Protocol", "a b"),
         ];
         assert_eq!(
             check_request(&bad),
             Err(HandshakeError::InvalidSubprotocols)
         );
         let bad = [
-            Header::new("Sec-WebSocket-Version", "13"),
-            Header::new("Sec-WebSocket-Extensions", "x;"),
+            HttpHeader::new("Sec-WebSocket-Version", "13"),
+            HttpHeader::new("Sec-WebSocket-Extensions", "x;"),
         ];
         assert!(matches!(
             check_request(&bad),
@@ -141,8 +147,8 @@ mod tests {
     #[test]
     fn choices_must_have_been_offered() {
         let offer = [
-            Header::new("Sec-WebSocket-Protocol", "a, b"),
-            Header::new("Sec-WebSocket-Extensions", "permessage-deflate"),
+            HttpHeader::new("Sec-WebSocket-Protocol", "a, b"),
+            HttpHeader::new("Sec-WebSocket-Extensions", "permessage-deflate"),
         ];
         assert_eq!(select_subprotocol(&offer, &["b", "a"]), Some("a"));
         assert_eq!(select_subprotocol(&offer, &["c"]), None);
@@ -167,19 +173,19 @@ mod tests {
 
     #[test]
     fn client_checks_the_response() {
-        let ok = [Header::new("sec-websocket-protocol", "b")];
+        let ok = [HttpHeader::new("sec-websocket-protocol", "b")];
         assert_eq!(check_response(&ok, &["a", "b"], None), Ok(Some("b")));
         assert_eq!(check_response(&[], &["a"], None), Ok(None));
         assert_eq!(
             check_response(&ok, &["a"], None),
             Err(ClientError::UnexpectedSubprotocol)
         );
-        let two = [Header::new("sec-websocket-protocol", "a, b")];
+        let two = [HttpHeader::new("sec-websocket-protocol", "a, b")];
         assert_eq!(
             check_response(&two, &["a", "b"], None),
             Err(ClientError::UnexpectedSubprotocol)
         );
-        let ext = [Header::new(
+        let ext = [HttpHeader::new(
             "sec-websocket-extensions",
             "permessage-deflate",
         )];

@@ -9,7 +9,7 @@ use super::grammar::{
     check_extensions, check_token_list, list_contains, ExtensionList, Extensions, HeaderValues,
     Subprotocols, SEC_WEBSOCKET_PROTOCOL,
 };
-use super::head::{parse_request, Header, Limits, RequestHead, Status};
+use super::head::{parse_request, HttpHeader, Limits, RequestHead, Status};
 
 /// A validated opening handshake request, borrowing the receive buffer and the caller's
 /// header array.
@@ -33,7 +33,7 @@ impl<'b, 'h> Request<'b, 'h> {
     /// anything after that in `buf` is already WebSocket data and belongs to the caller.
     pub fn parse(
         buf: &'b [u8],
-        headers: &'h mut [Header<'b>],
+        headers: &'h mut [HttpHeader<'b>],
         limits: &Limits,
     ) -> Result<Status<(Request<'b, 'h>, usize)>, HandshakeError> {
         match parse_request(buf, headers, limits)? {
@@ -192,7 +192,7 @@ impl<'b, 'h> Request<'b, 'h> {
 
     /// Every header, in the order received.
     #[inline]
-    pub fn headers(&self) -> &'h [Header<'b>] {
+    pub fn headers(&self) -> &'h [HttpHeader<'b>] {
         self.head.headers
     }
 
@@ -238,7 +238,7 @@ fn resource_name(target: &str) -> Result<&str, HandshakeError> {
 }
 
 /// The value of the only header named `name`: `Ok(None)` if absent, `Err` if repeated.
-fn single<'b>(headers: &[Header<'b>], name: &str) -> Result<Option<&'b [u8]>, ()> {
+fn single<'b>(headers: &[HttpHeader<'b>], name: &str) -> Result<Option<&'b [u8]>, ()> {
     let mut values = HeaderValues::new(headers, name);
     let first = values.next();
     if values.next().is_some() {
@@ -248,7 +248,7 @@ fn single<'b>(headers: &[Header<'b>], name: &str) -> Result<Option<&'b [u8]>, ()
 }
 
 /// Checks `Sec-WebSocket-Version: 13`, the rule shared with extended CONNECT (RFC 8441 5).
-pub(crate) fn check_version(headers: &[Header<'_>]) -> Result<(), HandshakeError> {
+pub(crate) fn check_version(headers: &[HttpHeader<'_>]) -> Result<(), HandshakeError> {
     // RFC 6455 4.4: the version "MUST be 13"; a server that does not understand the version
     // "MUST abort ... and instead send an appropriate HTTP error code (such as 426 Upgrade
     // Required) and a |Sec-WebSocket-Version| header field indicating the version(s) the
@@ -280,13 +280,29 @@ pub(crate) fn check_version(headers: &[Header<'_>]) -> Result<(), HandshakeError
 #[derive(Clone, Copy, Debug)]
 pub struct Accept<'r> {
     accept_key: AcceptKey,
-    offered: &'r [Header<'r>],
+    offered: &'r [HttpHeader<'r>],
     subprotocol: Option<&'r str>,
     extensions: Option<&'r str>,
-    headers: &'r [Header<'r>],
+    headers: &'r [HttpHeader<'r>],
 }
 
 impl<'r> Accept<'r> {
+    /// An answer already validated against the request it answers.
+    pub(crate) fn from_parts(
+        accept_key: AcceptKey,
+        subprotocol: Option<&'r str>,
+        extensions: Option<&'r str>,
+        headers: &'r [HttpHeader<'r>],
+    ) -> Accept<'r> {
+        Accept {
+            accept_key,
+            offered: &[],
+            subprotocol,
+            extensions,
+            headers,
+        }
+    }
+
     /// Selects the subprotocol to speak; it must be one the client offered (RFC 6455 4.2.2:
     /// "MUST be one of the values the client sent").
     pub fn subprotocol(mut self, protocol: &'r str) -> Result<Accept<'r>, BuildError> {
@@ -318,7 +334,7 @@ impl<'r> Accept<'r> {
 
     /// Adds response headers (cookies, server name...). Names must be tokens, values free of
     /// control characters; the handshake's own headers cannot be overridden.
-    pub fn headers(mut self, headers: &'r [Header<'r>]) -> Result<Accept<'r>, BuildError> {
+    pub fn headers(mut self, headers: &'r [HttpHeader<'r>]) -> Result<Accept<'r>, BuildError> {
         check_extra_headers(headers)?;
         self.headers = headers;
         Ok(self)
@@ -336,7 +352,7 @@ impl<'r> Accept<'r> {
         self.subprotocol
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         // RFC 6455 4.2.2 (5.1): "A Status-Line with a 101 response code as per RFC 2616"
         render_response_head(out, 101);
         // (5.2): "An |Upgrade| header field with value "websocket""
@@ -384,7 +400,7 @@ const RESERVED: [&str; 7] = [
     "Sec-WebSocket-",
 ];
 
-pub(crate) fn check_extra_headers(headers: &[Header<'_>]) -> Result<(), BuildError> {
+pub(crate) fn check_extra_headers(headers: &[HttpHeader<'_>]) -> Result<(), BuildError> {
     for header in headers {
         if !is_sendable(header) {
             return Err(BuildError::InvalidHeader);
@@ -411,9 +427,9 @@ pub(crate) fn check_extra_headers(headers: &[Header<'_>]) -> Result<(), BuildErr
 /// connection cannot carry WebSocket traffic afterwards.
 ///
 /// ```
-/// use wscore::handshake::{Header, Reject};
+/// use wscore::handshake::{HttpHeader, Reject};
 ///
-/// let headers = [Header::new("WWW-Authenticate", "Bearer")];
+/// let headers = [HttpHeader::new("WWW-Authenticate", "Bearer")];
 /// let reject = Reject::new(401).headers(&headers).body(b"login first");
 /// let mut out = [0u8; 128];
 /// let n = reject.write_to(&mut out).unwrap();
@@ -426,7 +442,7 @@ pub(crate) fn check_extra_headers(headers: &[Header<'_>]) -> Result<(), BuildErr
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reject<'a> {
     status: u16,
-    headers: &'a [Header<'a>],
+    headers: &'a [HttpHeader<'a>],
     body: &'a [u8],
 }
 
@@ -446,7 +462,7 @@ impl<'a> Reject<'a> {
     }
 
     /// Sets the extra headers (e.g. `Location` for a redirect, `WWW-Authenticate`).
-    pub const fn headers(mut self, headers: &'a [Header<'a>]) -> Reject<'a> {
+    pub const fn headers(mut self, headers: &'a [HttpHeader<'a>]) -> Reject<'a> {
         self.headers = headers;
         self
     }
@@ -457,7 +473,7 @@ impl<'a> Reject<'a> {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    pub(crate) fn check(&self) -> Result<(), BuildError> {
         if !(200..=599).contains(&self.status) {
             return Err(BuildError::InvalidStatus(self.status));
         }
@@ -475,7 +491,7 @@ impl<'a> Reject<'a> {
         Ok(())
     }
 
-    fn render(&self, out: &mut Out<'_>) {
+    pub(crate) fn render(&self, out: &mut Out<'_>) {
         render_response_head(out, self.status);
         for header in self.headers {
             out.header(header.name, header.value);

@@ -1,15 +1,14 @@
-//! The blocking adapter (feature `blocking`): a WebSocket over any `std::io::Read + Write`
+//! The blocking adapter (feature `blocking`): a BlockingWebSocket over any `std::io::Read + Write`
 //! (a `TcpStream`, a TLS stream, a Unix socket).
 //!
 //! ```no_run
 //! use std::net::TcpListener;
-//! use wscore::io::blocking::WebSocket;
+//! use wscore::io::blocking::BlockingWebSocket;
 //! use wscore::io::Message;
 //!
 //! let listener = TcpListener::bind("127.0.0.1:9001")?;
 //! let (tcp, _) = listener.accept()?;
-//! let mut ws = WebSocket::accept(tcp, wscore::Config::default())?;
-//! ws.use_socket_timeouts(); // drive keepalive and close timers from read timeouts
+//! let mut ws = BlockingWebSocket::accept(tcp, wscore::Config::default())?;
 //! loop {
 //!     match ws.read() {
 //!         Ok(msg) if msg.is_data() => ws.send(&msg)?,
@@ -22,153 +21,177 @@
 //! ```
 
 use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll};
 use core::time::Duration;
-use std::io::{ErrorKind, IoSlice, Read, Write};
+use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use super::connector::{BlockingStream, ConnectOptions};
+use super::connector::BlockingConn;
+use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{
-    client_step, head_too_long, nonce, os_entropy, server_step, Accepted, ClientStep, Decision,
-    ServerStep,
-};
+use super::opening::{nonce, serve, Decision, Opened, StdConnection, UpgradeInfo};
+use super::options::Options;
 use crate::frame::CloseCode;
-use crate::handshake::{ClientRequest, Limits, Request};
-use crate::{Config, Connection};
+use crate::handshake::{ClientRequest, Request};
+use crate::Config;
 
-/// Sets the transport's read timeout so the connection's timers fire on time.
-pub type TimerHook<S> = fn(&mut S, Option<Duration>) -> std::io::Result<()>;
+/// A blocking byte stream the adapter can put timeouts on: that is how the connection's
+/// timers (opening deadline, keepalive, pong deadline, close timeout) fire while a read
+/// blocks. Implemented for `TcpStream` (and `UnixStream` on Unix); for another stream,
+/// implement it by forwarding to the socket underneath (e.g. a TLS stream's
+/// `get_ref().set_read_timeout(..)`), or accept the defaults, which set nothing (timers then
+/// fire only when a read returns).
+pub trait BlockingStream: Read + Write {
+    /// Sets how long a read may block (`None`: forever).
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
 
-/// A WebSocket over a blocking stream.
+    /// Sets how long a write may block (`None`: forever).
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+}
+
+impl BlockingStream for TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_write_timeout(self, timeout)
+    }
+}
+
+#[cfg(unix)]
+impl BlockingStream for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_write_timeout(self, timeout)
+    }
+}
+
+/// A BlockingWebSocket over a blocking stream.
 ///
 /// `read` blocks until a message arrives; `send` blocks until the message is written (a slow
 /// peer makes it wait; nothing piles up). Pings are answered and Close is echoed inside
-/// `read`. The core's timers (keepalive, pong deadline, close timeout) fire when a read times
-/// out: call [`use_socket_timeouts`](Self::use_socket_timeouts) for a `TcpStream`, or
-/// [`set_timer_hook`](Self::set_timer_hook) for another stream, so the adapter sets the read
-/// timeout to the next deadline before each read.
+/// `read`. The core's timers fire through the stream's read timeout
+/// ([`BlockingStream`]), which the adapter sets to the next deadline before each read.
 #[derive(Debug)]
-pub struct WebSocket<S> {
+pub struct BlockingWebSocket<S> {
     stream: S,
-    conn: Connection,
+    conn: StdConnection,
     inbox: Inbox,
     epoch: Instant,
-    timer_hook: Option<TimerHook<S>>,
-    subprotocol: Option<alloc::string::String>,
+    accepted: UpgradeInfo,
 }
 
-impl<S: Read + Write> WebSocket<S> {
+impl<S: BlockingStream> BlockingWebSocket<S> {
     /// Server side: reads the handshake request, answers it (101, or the error response),
     /// and returns the open connection.
-    pub fn accept(stream: S, config: Config) -> Result<WebSocket<S>, Error> {
-        WebSocket::accept_with(stream, config, Vec::new(), |_| Ok(None))
+    pub fn accept(stream: S, config: Config) -> Result<BlockingWebSocket<S>, Error> {
+        BlockingWebSocket::accept_with(stream, config, Options::default(), Vec::new(), |_| Ok(None))
     }
 
-    /// Server side, with the bytes already read from `stream` (e.g. by a router that peeked
-    /// at the request) and a callback that selects a subprotocol or refuses the request.
+    /// Server side, with [`Options`], the bytes already read from `stream` (e.g. by a router
+    /// that peeked at the request) and a callback that selects a subprotocol or refuses the
+    /// request. `options.open_timeout` bounds the handshake.
     pub fn accept_with(
         mut stream: S,
         config: Config,
+        options: Options,
         already_read: Vec<u8>,
         mut decide: impl FnMut(&Request<'_, '_>) -> Decision,
-    ) -> Result<WebSocket<S>, Error> {
-        let limits = Limits::DEFAULT;
-        let mut buf = already_read;
-        loop {
-            match server_step(&buf, &limits, &mut decide) {
-                ServerStep::NeedMore => read_head(&mut stream, &mut buf, &limits)?,
-                ServerStep::Respond {
-                    response,
-                    consumed,
-                    result,
-                } => {
-                    stream.write_all(&response)?;
-                    stream.flush()?;
-                    let Accepted { subprotocol, .. } = result?;
-                    let epoch = Instant::now();
-                    let conn = Connection::server(config, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        stream,
-                        conn,
-                        &buf[consumed..],
-                        epoch,
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+    ) -> Result<BlockingWebSocket<S>, Error> {
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let opened = {
+            let mut io = Blocking::new(&mut stream, epoch, options.open_timeout);
+            let result = run(serve(
+                &mut io,
+                config,
+                &options,
+                &already_read,
+                &clock,
+                &mut decide,
+            ));
+            io.done()?;
+            result?
+        };
+        Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
     }
 
     /// Client side: sends the handshake request for `uri` (`ws://host[:port]/path`) over
     /// `stream` (already connected to that host, TLS already set up for `wss://`), checks
     /// the response, and returns the open connection.
-    pub fn connect(uri: &str, stream: S, config: Config) -> Result<WebSocket<S>, Error> {
+    pub fn connect(uri: &str, stream: S, config: Config) -> Result<BlockingWebSocket<S>, Error> {
         let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-        WebSocket::connect_with(request, stream, config)
+        BlockingWebSocket::connect_with(request, stream, config, Options::default())
     }
 
-    /// Client side with a prepared request (origin, subprotocols, extra headers).
+    /// Client side with a prepared request (origin, subprotocols, extra headers) and
+    /// [`Options`].
     pub fn connect_with(
         request: ClientRequest<'_>,
         mut stream: S,
         config: Config,
-    ) -> Result<WebSocket<S>, Error> {
-        stream.write_all(&request.to_vec())?;
-        stream.flush()?;
-        let limits = Limits::DEFAULT;
-        let mut buf = Vec::new();
-        loop {
-            match client_step(&request, &buf, &limits)? {
-                ClientStep::NeedMore => read_head(&mut stream, &mut buf, &limits)?,
-                ClientStep::Accepted {
-                    consumed,
-                    subprotocol,
-                } => {
-                    let epoch = Instant::now();
-                    let conn = Connection::client(config, os_entropy, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        stream,
-                        conn,
-                        &buf[consumed..],
-                        epoch,
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+        options: Options,
+    ) -> Result<BlockingWebSocket<S>, Error> {
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let opened = {
+            let mut io = Blocking::new(&mut stream, epoch, options.open_timeout);
+            let result = run(super::opening::connect(
+                &mut io, request, config, &options, &clock,
+            ));
+            io.done()?;
+            result?
+        };
+        Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
     }
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2).
-    /// `leftover` holds bytes already read that belong to the WebSocket stream. The
+    /// `leftover` holds bytes already read that belong to the BlockingWebSocket stream. The
     /// connection's clock must count from now.
-    pub fn from_connection(stream: S, conn: Connection, leftover: &[u8]) -> WebSocket<S> {
-        WebSocket::from_parts(stream, conn, leftover, Instant::now(), None)
-    }
-
-    fn from_parts(
+    pub fn from_connection(
         stream: S,
-        conn: Connection,
+        conn: StdConnection,
         leftover: &[u8],
-        epoch: Instant,
-        subprotocol: Option<alloc::string::String>,
-    ) -> WebSocket<S> {
-        WebSocket {
+        options: &Options,
+    ) -> BlockingWebSocket<S> {
+        BlockingWebSocket {
             stream,
             conn,
-            inbox: Inbox::new(leftover),
-            epoch,
-            timer_hook: None,
-            subprotocol,
+            inbox: Inbox::with_leftover(options.read_buffer_len(), leftover),
+            epoch: Instant::now(),
+            accepted: UpgradeInfo::default(),
         }
     }
 
-    /// Sets the function that applies a read timeout to the stream before each read (pass
-    /// e.g. `|s, t| s.get_ref().set_read_timeout(t)` for a TLS stream over TCP).
-    pub fn set_timer_hook(&mut self, hook: TimerHook<S>) {
-        self.timer_hook = Some(hook);
+    fn from_opened(stream: S, opened: Opened, epoch: Instant) -> BlockingWebSocket<S> {
+        BlockingWebSocket {
+            stream,
+            conn: opened.conn,
+            inbox: Inbox::new(opened.rx, opened.start, opened.end),
+            epoch,
+            accepted: opened.accepted,
+        }
+    }
+
+    /// What the handshake agreed: the request path and query (server side) and the
+    /// subprotocol.
+    pub fn accepted(&self) -> &UpgradeInfo {
+        &self.accepted
     }
 
     /// Reads the next message. Pings are answered and the peer's Close is echoed before it
@@ -187,10 +210,8 @@ impl<S: Read + Write> WebSocket<S> {
                 return Err(self.ended());
             }
             let deadline = self.conn.poll_timeout();
-            if let Some(hook) = self.timer_hook {
-                let wait = deadline.map(|d| d.saturating_sub(now).max(Duration::from_millis(1)));
-                hook(&mut self.stream, wait)?;
-            }
+            let wait = deadline.map(|d| d.saturating_sub(now).max(Duration::from_millis(1)));
+            self.stream.set_read_timeout(wait)?;
             match self.stream.read(self.inbox.spare()) {
                 Ok(0) => {
                     let _ = self.conn.handle_eof();
@@ -235,11 +256,11 @@ impl<S: Read + Write> WebSocket<S> {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn subprotocol(&self) -> Option<&str> {
-        self.subprotocol.as_deref()
+        self.conn.subprotocol()
     }
 
     /// The sans-IO connection inside.
-    pub fn connection(&self) -> &Connection {
+    pub fn connection(&self) -> &StdConnection {
         &self.conn
     }
 
@@ -285,50 +306,127 @@ impl<S: Read + Write> WebSocket<S> {
     }
 }
 
-impl WebSocket<TcpStream> {
-    /// Drives the core's timers with the socket's read timeout.
-    pub fn use_socket_timeouts(&mut self) {
-        self.timer_hook = Some(|s, t| s.set_read_timeout(t));
-    }
-}
-
 /// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-blocking`; an
-/// HTTP proxy from the environment with feature `proxy`), performs the handshake, and drives
-/// the connection's timers with the socket's read timeout.
-pub fn connect(uri: &str, config: Config) -> Result<WebSocket<BlockingStream>, Error> {
-    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    connect_request(request, &ConnectOptions::default(), config)
+/// HTTP proxy from the environment with feature `proxy`) and performs the handshake, all
+/// within the default [`Options::open_timeout`]. The connection's timers run on the
+/// socket's timeouts, through TLS too ([`BlockingConn`] is a [`BlockingStream`]). Over a
+/// stream you set up yourself, use [`BlockingWebSocket::connect_with`].
+pub fn connect(uri: &str, config: Config) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    connect_with_options(uri, config, Options::default())
 }
 
-/// [`connect`] with a prepared request (origin, subprotocols, extra headers) and explicit
-/// [`ConnectOptions`] (proxy, TLS settings): the stream comes from
-/// [`connector::open_blocking`](super::connector::open_blocking).
+/// [`connect`] with [`Options`]: `options.connect` says how the server is reached (proxy,
+/// TLS settings, `TCP_NODELAY`) and `options.open_timeout` bounds the TCP connect, the proxy
+/// tunnel, the TLS handshake and the WebSocket handshake together.
+pub fn connect_with_options(
+    uri: &str,
+    config: Config,
+    options: Options,
+) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    connect_request(request, config, options)
+}
+
+/// [`connect_with_options`] with a prepared request (origin, subprotocols, extra headers):
+/// the stream comes from [`connector::open_blocking`](super::connector::open_blocking) with
+/// `options.connect`.
 pub fn connect_request(
     request: ClientRequest<'_>,
-    options: &ConnectOptions,
     config: Config,
-) -> Result<WebSocket<BlockingStream>, Error> {
-    let stream = super::connector::open_blocking(request.uri(), options)?;
-    let mut ws = WebSocket::connect_with(request, stream, config)?;
-    ws.set_timer_hook(|s, t| s.set_read_timeout(t));
-    Ok(ws)
+    options: Options,
+) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    let start = Instant::now();
+    let stream =
+        super::connector::open_blocking(request.uri(), &options.connect, options.open_timeout)?;
+    // What is left of the opening timeout is the handshake's.
+    let left = options
+        .open_timeout
+        .map(|timeout| timeout.saturating_sub(start.elapsed()));
+    let options = options.open_timeout(left);
+    BlockingWebSocket::connect_with(request, stream, config, options)
 }
 
-/// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.
-fn read_head<S: Read>(stream: &mut S, buf: &mut Vec<u8>, limits: &Limits) -> Result<(), Error> {
-    if head_too_long(buf, limits) {
-        return Err(Error::Io(ErrorKind::InvalidData.into()));
-    }
-    let mut chunk = [0u8; 2048];
-    let n = loop {
-        match stream.read(&mut chunk) {
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            other => break other?,
+/// The blocking stream as the handshake driver sees it: reads and writes bounded by the
+/// opening deadline through the stream's timeouts.
+struct Blocking<'s, S: BlockingStream> {
+    stream: &'s mut S,
+    deadline: Option<Instant>,
+}
+
+impl<'s, S: BlockingStream> Blocking<'s, S> {
+    fn new(stream: &'s mut S, epoch: Instant, timeout: Option<Duration>) -> Blocking<'s, S> {
+        Blocking {
+            stream,
+            deadline: timeout.and_then(|t| epoch.checked_add(t)),
         }
-    };
-    if n == 0 {
-        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
     }
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(())
+
+    /// Clears the handshake's timeouts again.
+    fn done(self) -> Result<(), Error> {
+        self.stream.set_read_timeout(None)?;
+        self.stream.set_write_timeout(None)?;
+        Ok(())
+    }
+
+    fn arm(&mut self) -> io::Result<()> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                ErrorKind::TimedOut,
+                "opening handshake timed out",
+            ));
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.set_write_timeout(Some(left))
+    }
+}
+
+impl<S: BlockingStream> OpeningIo for Blocking<'_, S> {
+    type Error = io::Error;
+
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            self.arm()?;
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.arm()?;
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+}
+
+/// A waker for futures that are never pending.
+struct NoWake;
+
+impl std::task::Wake for NoWake {
+    fn wake(self: alloc::sync::Arc<Self>) {}
+}
+
+/// Runs a future whose every await is ready at once (blocking I/O inside), mapping a
+/// timed-out read or write of the handshake to [`Error::OpenTimeout`].
+fn run<F: Future<Output = Result<Opened, Error>>>(fut: F) -> Result<Opened, Error> {
+    let mut fut = pin!(fut);
+    let waker = std::task::Waker::from(alloc::sync::Arc::new(NoWake));
+    let mut cx = Context::from_waker(&waker);
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(Err(Error::Io(e)))
+            if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) =>
+        {
+            Err(Error::OpenTimeout)
+        }
+        Poll::Ready(result) => result,
+        // Blocking I/O never returns Pending, so the handshake finishes in one poll.
+        Poll::Pending => Err(Error::Io(io::Error::other(
+            "blocking handshake did not complete",
+        ))),
+    }
 }

@@ -13,8 +13,16 @@
 //!   a stream you connected to [`Route::address`] yourself (futures-io has no sockets of its
 //!   own: use smol's or async-std's `TcpStream`).
 //!
+//! - [`BlockingConn`], [`TokioConn`], [`FuturesConn`]: the established stream per runtime,
+//!   `Plain` or `Tls` ([`BlockingTlsStream`], [`TokioTlsStream`], [`FuturesTlsStream`]).
+//!   Both variants exist in every build; without the adapter's TLS feature no `Tls` value
+//!   can be made.
+//!
 //! A `wss://` URI without the adapter's TLS feature is refused before anything is
 //! connected, with a [`TlsError::FeatureDisabled`] naming the feature to enable.
+//!
+//! The error types ([`TlsError`], [`RustlsError`], [`ProxyError`]) are plain data present
+//! in every build, whatever the features: only the code that produces them is gated.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,7 +33,7 @@ use super::error::Error;
 use super::proxy::{Proxy, ProxyEnv};
 #[cfg(feature = "tls")]
 use super::tls::TlsConnector;
-use crate::handshake::WsUri;
+use crate::handshake::{HeadError, WsUri};
 
 /// Why TLS could not be set up.
 #[derive(Debug)]
@@ -43,12 +51,56 @@ pub enum TlsError {
     /// A PEM file could not be read or holds no usable item (path and reason).
     Pem(String),
     /// rustls refused the configuration.
-    #[cfg(feature = "tls")]
-    Rustls(rustls::Error),
+    Rustls(RustlsError),
     /// The TLS handshake failed (an untrusted certificate, a name mismatch, no common
     /// protocol...).
-    #[cfg(feature = "tls")]
-    Handshake(rustls::Error),
+    Handshake(RustlsError),
+}
+
+#[cfg(feature = "tls")]
+type RustlsInner = rustls::Error;
+#[cfg(not(feature = "tls"))]
+type RustlsInner = core::convert::Infallible;
+
+/// An error from rustls, in a type that exists in every build: with feature `tls` it holds
+/// a `rustls::Error` ([`get_ref`](Self::get_ref), [`into_inner`](Self::into_inner)); without
+/// it, no value of it can be made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RustlsError(RustlsInner);
+
+#[cfg(feature = "tls")]
+impl RustlsError {
+    /// The rustls error.
+    pub fn get_ref(&self) -> &rustls::Error {
+        &self.0
+    }
+
+    /// The rustls error, by value.
+    pub fn into_inner(self) -> rustls::Error {
+        self.0
+    }
+}
+
+#[cfg(feature = "tls")]
+impl From<rustls::Error> for RustlsError {
+    fn from(e: rustls::Error) -> RustlsError {
+        RustlsError(e)
+    }
+}
+
+impl fmt::Display for RustlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for RustlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        #[cfg(feature = "tls")]
+        return Some(&self.0);
+        #[cfg(not(feature = "tls"))]
+        match self.0 {}
+    }
 }
 
 impl fmt::Display for TlsError {
@@ -67,9 +119,7 @@ impl fmt::Display for TlsError {
             }
             TlsError::InvalidServerName(name) => write!(f, "invalid TLS server name `{name}`"),
             TlsError::Pem(why) => write!(f, "PEM file: {why}"),
-            #[cfg(feature = "tls")]
             TlsError::Rustls(e) => write!(f, "TLS configuration: {e}"),
-            #[cfg(feature = "tls")]
             TlsError::Handshake(e) => write!(f, "TLS handshake failed: {e}"),
         }
     }
@@ -78,12 +128,87 @@ impl fmt::Display for TlsError {
 impl std::error::Error for TlsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            #[cfg(feature = "tls")]
             TlsError::Rustls(e) | TlsError::Handshake(e) => Some(e),
             _ => None,
         }
     }
 }
+
+/// Why a proxy could not be used, or how it refused (feature `proxy` produces it; the type
+/// exists in every build).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The proxy setting is not a usable `http://[user:pass@]host[:port]` (what is wrong,
+    /// in words).
+    InvalidProxy(&'static str),
+    /// The proxy's scheme is not `http` (e.g. `https` or `socks5`, which are not supported).
+    UnsupportedScheme(String),
+    /// The proxy answered 407: credentials are missing or wrong.
+    AuthenticationRequired(ProxyRefusal),
+    /// The proxy answered 403: it does not allow this tunnel.
+    Forbidden(ProxyRefusal),
+    /// The proxy answered with another status outside 2xx (502 when it could not reach the
+    /// server, for example).
+    Refused(ProxyRefusal),
+    /// The proxy's answer is not a valid HTTP/1.x response head, or is longer than the
+    /// limits allow.
+    InvalidResponse(HeadError),
+    /// The proxy closed the connection before it finished its answer.
+    UnexpectedEof,
+}
+
+/// A proxy's refusal of a `CONNECT` request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyRefusal {
+    /// The response status.
+    pub status: u16,
+    /// The reason phrase, lossily decoded.
+    pub reason: String,
+    /// The `Proxy-Authenticate` challenge, for a 407.
+    pub proxy_authenticate: Option<String>,
+}
+
+impl ProxyError {
+    /// The status of a refusal, `None` for the other errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ProxyError::AuthenticationRequired(r)
+            | ProxyError::Forbidden(r)
+            | ProxyError::Refused(r) => Some(r.status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyError::InvalidProxy(why) => write!(f, "invalid proxy setting: {why}"),
+            ProxyError::UnsupportedScheme(scheme) => write!(
+                f,
+                "unsupported proxy scheme `{scheme}` (only http:// CONNECT proxies are supported)"
+            ),
+            ProxyError::AuthenticationRequired(r) => write!(
+                f,
+                "proxy authentication required ({} {})",
+                r.status, r.reason
+            ),
+            ProxyError::Forbidden(r) => {
+                write!(f, "proxy refused the tunnel ({} {})", r.status, r.reason)
+            }
+            ProxyError::Refused(r) => {
+                write!(f, "proxy refused the tunnel ({} {})", r.status, r.reason)
+            }
+            ProxyError::InvalidResponse(e) => write!(f, "invalid proxy response: {e}"),
+            ProxyError::UnexpectedEof => {
+                f.write_str("the proxy closed the connection during CONNECT")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProxyError {}
 
 /// Which proxy a client uses.
 #[cfg(feature = "proxy")]
@@ -312,12 +437,38 @@ impl<S> Prefixed<S> {
     }
 }
 
+/// Matches an uninhabited value: the `Tls` variants without their TLS feature.
+#[allow(dead_code)]
+fn unreachable_tls(never: &core::convert::Infallible) -> ! {
+    let never: core::convert::Infallible = *never;
+    match never {}
+}
+
+/// Maps a timed-out read, write or connect before the deadline to [`Error::OpenTimeout`].
+#[allow(dead_code)]
+fn open_timed_out(e: Error) -> Error {
+    match e {
+        Error::Io(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Error::OpenTimeout
+        }
+        other => other,
+    }
+}
+
 #[cfg(feature = "blocking")]
 mod blocking_impl {
+    use core::time::Duration;
     use std::io::{self, IoSlice, Read, Write};
-    use std::net::TcpStream;
+    use std::net::{TcpStream, ToSocketAddrs};
+    use std::time::Instant;
 
     use super::*;
+    use crate::io::blocking::BlockingStream;
 
     impl<S: Read> Read for Prefixed<S> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -340,68 +491,126 @@ mod blocking_impl {
         }
     }
 
-    /// The blocking client stream: plain, or TLS (feature `tls-blocking`), over a proxy
-    /// tunnel or not.
+    impl<S: BlockingStream> BlockingStream for Prefixed<S> {
+        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.inner.set_read_timeout(timeout)
+        }
+        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.inner.set_write_timeout(timeout)
+        }
+    }
+
+    #[cfg(feature = "tls-blocking")]
+    type TlsInner<S> = crate::io::tls::ClientTlsStream<Prefixed<S>>;
+    #[cfg(not(feature = "tls-blocking"))]
+    type TlsInner<S> = (core::convert::Infallible, core::marker::PhantomData<S>);
+
+    /// The `Tls` half of [`BlockingConn`]: a rustls client stream over the (tunnelled)
+    /// transport. The type exists in every build; only `tls-blocking` makes values of it.
+    #[derive(Debug)]
+    pub struct BlockingTlsStream<S: Read + Write>(TlsInner<S>);
+
+    #[cfg(feature = "tls-blocking")]
+    impl<S: Read + Write> BlockingTlsStream<S> {
+        /// The rustls stream.
+        pub fn get_ref(&self) -> &crate::io::tls::ClientTlsStream<Prefixed<S>> {
+            &self.0
+        }
+
+        /// The rustls stream, mutably.
+        pub fn get_mut(&mut self) -> &mut crate::io::tls::ClientTlsStream<Prefixed<S>> {
+            &mut self.0
+        }
+
+        /// The rustls stream, by value.
+        pub fn into_inner(self) -> crate::io::tls::ClientTlsStream<Prefixed<S>> {
+            self.0
+        }
+    }
+
+    /// The blocking client stream: plain, or TLS (made by feature `tls-blocking`), over a
+    /// proxy tunnel or not. Implements [`BlockingStream`] by forwarding the timeouts to the
+    /// transport underneath, so the connection's timers work over TLS too.
     #[derive(Debug)]
     #[non_exhaustive]
-    pub enum BlockingStream<S: Read + Write = TcpStream> {
+    pub enum BlockingConn<S: Read + Write = TcpStream> {
         /// `ws://`.
         Plain(Prefixed<S>),
         /// `wss://`.
-        #[cfg(feature = "tls-blocking")]
-        Tls(alloc::boxed::Box<crate::io::tls::ClientTlsStream<Prefixed<S>>>),
+        Tls(alloc::boxed::Box<BlockingTlsStream<S>>),
     }
 
-    impl<S: Read + Write> BlockingStream<S> {
+    impl<S: Read + Write> BlockingConn<S> {
         /// The transport under the tunnel and TLS.
         pub fn get_ref(&self) -> &S {
             match self {
-                BlockingStream::Plain(s) => s.get_ref(),
+                BlockingConn::Plain(s) => s.get_ref(),
                 #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => s.get_ref().get_ref(),
+                BlockingConn::Tls(s) => s.0.get_ref().get_ref(),
+                #[cfg(not(feature = "tls-blocking"))]
+                BlockingConn::Tls(s) => unreachable_tls(&s.0 .0),
+            }
+        }
+
+        /// The transport under the tunnel and TLS, mutably (reading from or writing to it
+        /// directly corrupts the stream).
+        pub fn get_mut(&mut self) -> &mut S {
+            match self {
+                BlockingConn::Plain(s) => s.get_mut(),
+                #[cfg(feature = "tls-blocking")]
+                BlockingConn::Tls(s) => s.0.get_mut().get_mut(),
+                #[cfg(not(feature = "tls-blocking"))]
+                BlockingConn::Tls(s) => unreachable_tls(&s.0 .0),
             }
         }
     }
 
-    impl BlockingStream<TcpStream> {
-        /// Sets the socket's read timeout; pass `|s, t| s.set_read_timeout(t)` to
-        /// `blocking::WebSocket::set_timer_hook` to drive the connection's timers.
-        pub fn set_read_timeout(&self, timeout: Option<core::time::Duration>) -> io::Result<()> {
-            self.get_ref().set_read_timeout(timeout)
+    impl<S: BlockingStream> BlockingStream for BlockingConn<S> {
+        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.get_mut().set_read_timeout(timeout)
+        }
+        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+            self.get_mut().set_write_timeout(timeout)
         }
     }
 
-    impl<S: Read + Write> Read for BlockingStream<S> {
+    /// Calls `$e` with `$s` bound to the stream inside the variant.
+    macro_rules! forward {
+        ($this:ident, $s:ident => $e:expr) => {
+            match $this {
+                BlockingConn::Plain($s) => $e,
+                #[cfg(feature = "tls-blocking")]
+                BlockingConn::Tls(tls) => {
+                    let $s = &mut tls.0;
+                    $e
+                }
+                #[cfg(not(feature = "tls-blocking"))]
+                BlockingConn::Tls(tls) => unreachable_tls(&tls.0 .0),
+            }
+        };
+    }
+
+    impl<S: Read + Write> Read for BlockingConn<S> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             match self {
-                BlockingStream::Plain(s) => s.read(buf),
+                BlockingConn::Plain(s) => s.read(buf),
                 #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => eof_without_close_notify(s.read(buf)),
+                BlockingConn::Tls(s) => eof_without_close_notify(s.0.read(buf)),
+                #[cfg(not(feature = "tls-blocking"))]
+                BlockingConn::Tls(s) => unreachable_tls(&s.0 .0),
             }
         }
     }
 
-    impl<S: Read + Write> Write for BlockingStream<S> {
+    impl<S: Read + Write> Write for BlockingConn<S> {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            match self {
-                BlockingStream::Plain(s) => s.write(buf),
-                #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => s.write(buf),
-            }
+            forward!(self, s => s.write(buf))
         }
         fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-            match self {
-                BlockingStream::Plain(s) => s.write_vectored(bufs),
-                #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => s.write_vectored(bufs),
-            }
+            forward!(self, s => s.write_vectored(bufs))
         }
         fn flush(&mut self) -> io::Result<()> {
-            match self {
-                BlockingStream::Plain(s) => s.flush(),
-                #[cfg(feature = "tls-blocking")]
-                BlockingStream::Tls(s) => s.flush(),
-            }
+            forward!(self, s => s.flush())
         }
     }
 
@@ -409,7 +618,7 @@ mod blocking_impl {
     #[cfg(feature = "proxy")]
     fn tunnel<S: Read + Write>(stream: &mut S, route: &Route) -> Result<Vec<u8>, Error> {
         use crate::handshake::Limits;
-        use crate::io::proxy::{ProxyError, TunnelResponse};
+        use crate::io::proxy::TunnelResponse;
         let Some(proxy) = route.proxy() else {
             return Ok(Vec::new());
         };
@@ -436,11 +645,11 @@ mod blocking_impl {
     }
 
     /// Over `stream`, connected to [`Route::address`]: the proxy tunnel if any, then TLS for
-    /// `wss://`.
+    /// `wss://`. Bound the time it takes with the stream's own timeouts.
     pub fn establish_blocking<S: Read + Write>(
         stream: S,
         route: &Route,
-    ) -> Result<BlockingStream<S>, Error> {
+    ) -> Result<BlockingConn<S>, Error> {
         require_tls(route.secure, "tls-blocking", cfg!(feature = "tls-blocking"))?;
         #[allow(unused_mut)]
         let mut stream = stream;
@@ -453,29 +662,76 @@ mod blocking_impl {
         if route.secure {
             let tls =
                 crate::io::tls::connect_blocking(route.tls_connector()?, &route.host, stream)?;
-            return Ok(BlockingStream::Tls(alloc::boxed::Box::new(tls)));
+            return Ok(BlockingConn::Tls(alloc::boxed::Box::new(
+                BlockingTlsStream(tls),
+            )));
         }
-        Ok(BlockingStream::Plain(stream))
+        Ok(BlockingConn::Plain(stream))
     }
 
-    /// Resolves the route for `uri`, connects TCP, and establishes the stream.
+    /// The time left before `deadline`; a timeout once it has passed.
+    fn left(deadline: Instant) -> Result<Duration, Error> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::OpenTimeout);
+        }
+        Ok(left)
+    }
+
+    /// Connects TCP to the first address of `(host, port)` that answers, each attempt
+    /// bounded by the time left before `deadline`. (Name resolution itself is the system's
+    /// and is not bounded.)
+    fn connect_tcp(address: (&str, u16), deadline: Option<Instant>) -> Result<TcpStream, Error> {
+        let Some(deadline) = deadline else {
+            return Ok(TcpStream::connect(address)?);
+        };
+        let mut last = None;
+        for addr in address.to_socket_addrs()? {
+            match TcpStream::connect_timeout(&addr, left(deadline)?) {
+                Ok(tcp) => return Ok(tcp),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(open_timed_out(Error::Io(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "the host has no address")
+        }))))
+    }
+
+    /// Resolves the route for `uri`, connects TCP, and establishes the stream (tunnel, TLS),
+    /// all within `timeout` (`None`: no bound): a slow step fails with
+    /// [`Error::OpenTimeout`]. The socket's timeouts are cleared again on success.
     pub fn open_blocking(
         uri: &WsUri<'_>,
         options: &ConnectOptions,
-    ) -> Result<BlockingStream<TcpStream>, Error> {
+        timeout: Option<Duration>,
+    ) -> Result<BlockingConn<TcpStream>, Error> {
         require_tls(
             uri.is_secure(),
             "tls-blocking",
             cfg!(feature = "tls-blocking"),
         )?;
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let route = Route::new(uri, options)?;
-        let tcp = TcpStream::connect(route.address())?;
+        let mut tcp = connect_tcp(route.address(), deadline)?;
         tcp.set_nodelay(route.nodelay)?;
-        establish_blocking(tcp, &route)
+        if let Some(deadline) = deadline {
+            let left = left(deadline)?;
+            BlockingStream::set_read_timeout(&mut tcp, Some(left))?;
+            BlockingStream::set_write_timeout(&mut tcp, Some(left))?;
+        }
+        let mut stream = establish_blocking(tcp, &route).map_err(|e| match deadline {
+            Some(_) => open_timed_out(e),
+            None => e,
+        })?;
+        if deadline.is_some() {
+            stream.set_read_timeout(None)?;
+            stream.set_write_timeout(None)?;
+        }
+        Ok(stream)
     }
 }
 #[cfg(feature = "blocking")]
-pub use blocking_impl::{establish_blocking, open_blocking, BlockingStream};
+pub use blocking_impl::{establish_blocking, open_blocking, BlockingConn, BlockingTlsStream};
 
 #[cfg(feature = "tokio")]
 mod tokio_impl {
@@ -488,19 +744,49 @@ mod tokio_impl {
 
     use super::*;
 
-    /// Calls `$e` with `$s` bound to the pinned variant inside.
+    #[cfg(feature = "tls-tokio")]
+    type TlsInner<S> = tokio_rustls::client::TlsStream<Prefixed<S>>;
+    #[cfg(not(feature = "tls-tokio"))]
+    type TlsInner<S> = (core::convert::Infallible, core::marker::PhantomData<S>);
+
+    /// The `Tls` half of [`TokioConn`]: a tokio-rustls client stream over the (tunnelled)
+    /// transport. The type exists in every build; only `tls-tokio` makes values of it.
+    #[derive(Debug)]
+    pub struct TokioTlsStream<S>(TlsInner<S>);
+
+    #[cfg(feature = "tls-tokio")]
+    impl<S> TokioTlsStream<S> {
+        /// The tokio-rustls stream.
+        pub fn get_ref(&self) -> &tokio_rustls::client::TlsStream<Prefixed<S>> {
+            &self.0
+        }
+
+        /// The tokio-rustls stream, mutably.
+        pub fn get_mut(&mut self) -> &mut tokio_rustls::client::TlsStream<Prefixed<S>> {
+            &mut self.0
+        }
+
+        /// The tokio-rustls stream, by value.
+        pub fn into_inner(self) -> tokio_rustls::client::TlsStream<Prefixed<S>> {
+            self.0
+        }
+    }
+
+    /// Calls `$e` with `$s` bound to the pinned stream inside the variant.
     macro_rules! forward {
         ($this:ident, $s:ident => $e:expr) => {
             match $this.get_mut() {
-                TokioStream::Plain($s) => {
+                TokioConn::Plain($s) => {
                     let $s = Pin::new(&mut **$s);
                     $e
                 }
                 #[cfg(feature = "tls-tokio")]
-                TokioStream::Tls($s) => {
-                    let $s = Pin::new(&mut **$s);
+                TokioConn::Tls(tls) => {
+                    let $s = Pin::new(&mut tls.0);
                     $e
                 }
+                #[cfg(not(feature = "tls-tokio"))]
+                TokioConn::Tls(tls) => unreachable_tls(&tls.0 .0),
             }
         };
     }
@@ -547,30 +833,31 @@ mod tokio_impl {
         }
     }
 
-    /// The tokio client stream: plain, or TLS (feature `tls-tokio`), over a proxy tunnel or
-    /// not.
+    /// The tokio client stream: plain, or TLS (made by feature `tls-tokio`), over a proxy
+    /// tunnel or not.
     #[derive(Debug)]
     #[non_exhaustive]
-    pub enum TokioStream<S = TcpStream> {
+    pub enum TokioConn<S = TcpStream> {
         /// `ws://`.
         Plain(alloc::boxed::Box<Prefixed<S>>),
         /// `wss://`.
-        #[cfg(feature = "tls-tokio")]
-        Tls(alloc::boxed::Box<tokio_rustls::client::TlsStream<Prefixed<S>>>),
+        Tls(alloc::boxed::Box<TokioTlsStream<S>>),
     }
 
-    impl<S> TokioStream<S> {
+    impl<S> TokioConn<S> {
         /// The transport under the tunnel and TLS.
         pub fn get_ref(&self) -> &S {
             match self {
-                TokioStream::Plain(s) => s.get_ref(),
+                TokioConn::Plain(s) => s.get_ref(),
                 #[cfg(feature = "tls-tokio")]
-                TokioStream::Tls(s) => s.get_ref().0.get_ref(),
+                TokioConn::Tls(s) => s.0.get_ref().0.get_ref(),
+                #[cfg(not(feature = "tls-tokio"))]
+                TokioConn::Tls(s) => unreachable_tls(&s.0 .0),
             }
         }
     }
 
-    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TokioStream<S> {
+    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TokioConn<S> {
         fn poll_read(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -583,7 +870,7 @@ mod tokio_impl {
         }
     }
 
-    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TokioStream<S> {
+    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TokioConn<S> {
         fn poll_write(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -600,9 +887,11 @@ mod tokio_impl {
         }
         fn is_write_vectored(&self) -> bool {
             match self {
-                TokioStream::Plain(s) => s.is_write_vectored(),
+                TokioConn::Plain(s) => s.is_write_vectored(),
                 #[cfg(feature = "tls-tokio")]
-                TokioStream::Tls(s) => s.is_write_vectored(),
+                TokioConn::Tls(s) => s.0.is_write_vectored(),
+                #[cfg(not(feature = "tls-tokio"))]
+                TokioConn::Tls(s) => unreachable_tls(&s.0 .0),
             }
         }
         fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -621,7 +910,7 @@ mod tokio_impl {
         use core::future::poll_fn;
 
         use crate::handshake::Limits;
-        use crate::io::proxy::{ProxyError, TunnelResponse};
+        use crate::io::proxy::TunnelResponse;
         let Some(proxy) = route.proxy() else {
             return Ok(Vec::new());
         };
@@ -657,11 +946,11 @@ mod tokio_impl {
     }
 
     /// Over `stream`, connected to [`Route::address`]: the proxy tunnel if any, then TLS for
-    /// `wss://`.
+    /// `wss://`. Bound it with `tokio::time::timeout` if you need to.
     pub async fn establish_tokio<S: AsyncRead + AsyncWrite + Unpin>(
         stream: S,
         route: &Route,
-    ) -> Result<TokioStream<S>, Error> {
+    ) -> Result<TokioConn<S>, Error> {
         require_tls(route.secure, "tls-tokio", cfg!(feature = "tls-tokio"))?;
         #[allow(unused_mut)]
         let mut stream = stream;
@@ -674,16 +963,18 @@ mod tokio_impl {
         if route.secure {
             let tls =
                 crate::io::tls::connect_tokio(route.tls_connector()?, &route.host, stream).await?;
-            return Ok(TokioStream::Tls(alloc::boxed::Box::new(tls)));
+            return Ok(TokioConn::Tls(alloc::boxed::Box::new(TokioTlsStream(tls))));
         }
-        Ok(TokioStream::Plain(alloc::boxed::Box::new(stream)))
+        Ok(TokioConn::Plain(alloc::boxed::Box::new(stream)))
     }
 
-    /// Resolves the route for `uri`, connects TCP, and establishes the stream.
+    /// Resolves the route for `uri`, connects TCP, and establishes the stream. Unbounded in
+    /// time: [`tokio::connect_request`](crate::io::tokio::connect_request) bounds it (with
+    /// the handshake) by [`Options::open_timeout`](crate::io::Options::open_timeout).
     pub async fn open_tokio(
         uri: &WsUri<'_>,
         options: &ConnectOptions,
-    ) -> Result<TokioStream<TcpStream>, Error> {
+    ) -> Result<TokioConn<TcpStream>, Error> {
         require_tls(uri.is_secure(), "tls-tokio", cfg!(feature = "tls-tokio"))?;
         let route = Route::new(uri, options)?;
         let tcp = TcpStream::connect(route.address()).await?;
@@ -692,7 +983,7 @@ mod tokio_impl {
     }
 }
 #[cfg(feature = "tokio")]
-pub use tokio_impl::{establish_tokio, open_tokio, TokioStream};
+pub use tokio_impl::{establish_tokio, open_tokio, TokioConn, TokioTlsStream};
 
 #[cfg(feature = "futures-io")]
 mod futures_impl {
@@ -704,19 +995,50 @@ mod futures_impl {
 
     use super::*;
 
-    /// Calls `$e` with `$s` bound to the pinned variant inside.
+    #[cfg(feature = "tls-futures")]
+    type TlsInner<S> = futures_rustls::client::TlsStream<Prefixed<S>>;
+    #[cfg(not(feature = "tls-futures"))]
+    type TlsInner<S> = (core::convert::Infallible, core::marker::PhantomData<S>);
+
+    /// The `Tls` half of [`FuturesConn`]: a futures-rustls client stream over the
+    /// (tunnelled) transport. The type exists in every build; only `tls-futures` makes
+    /// values of it.
+    #[derive(Debug)]
+    pub struct FuturesTlsStream<S>(TlsInner<S>);
+
+    #[cfg(feature = "tls-futures")]
+    impl<S> FuturesTlsStream<S> {
+        /// The futures-rustls stream.
+        pub fn get_ref(&self) -> &futures_rustls::client::TlsStream<Prefixed<S>> {
+            &self.0
+        }
+
+        /// The futures-rustls stream, mutably.
+        pub fn get_mut(&mut self) -> &mut futures_rustls::client::TlsStream<Prefixed<S>> {
+            &mut self.0
+        }
+
+        /// The futures-rustls stream, by value.
+        pub fn into_inner(self) -> futures_rustls::client::TlsStream<Prefixed<S>> {
+            self.0
+        }
+    }
+
+    /// Calls `$e` with `$s` bound to the pinned stream inside the variant.
     macro_rules! forward {
         ($this:ident, $s:ident => $e:expr) => {
             match $this.get_mut() {
-                FuturesStream::Plain($s) => {
+                FuturesConn::Plain($s) => {
                     let $s = Pin::new(&mut **$s);
                     $e
                 }
                 #[cfg(feature = "tls-futures")]
-                FuturesStream::Tls($s) => {
-                    let $s = Pin::new(&mut **$s);
+                FuturesConn::Tls(tls) => {
+                    let $s = Pin::new(&mut tls.0);
                     $e
                 }
+                #[cfg(not(feature = "tls-futures"))]
+                FuturesConn::Tls(tls) => unreachable_tls(&tls.0 .0),
             }
         };
     }
@@ -758,19 +1080,31 @@ mod futures_impl {
         }
     }
 
-    /// The futures-io client stream: plain, or TLS (feature `tls-futures`), over a proxy
-    /// tunnel or not.
+    /// The futures-io client stream: plain, or TLS (made by feature `tls-futures`), over a
+    /// proxy tunnel or not.
     #[derive(Debug)]
     #[non_exhaustive]
-    pub enum FuturesStream<S> {
+    pub enum FuturesConn<S> {
         /// `ws://`.
         Plain(alloc::boxed::Box<Prefixed<S>>),
         /// `wss://`.
-        #[cfg(feature = "tls-futures")]
-        Tls(alloc::boxed::Box<futures_rustls::client::TlsStream<Prefixed<S>>>),
+        Tls(alloc::boxed::Box<FuturesTlsStream<S>>),
     }
 
-    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for FuturesStream<S> {
+    impl<S> FuturesConn<S> {
+        /// The transport under the tunnel and TLS.
+        pub fn get_ref(&self) -> &S {
+            match self {
+                FuturesConn::Plain(s) => s.get_ref(),
+                #[cfg(feature = "tls-futures")]
+                FuturesConn::Tls(s) => s.0.get_ref().0.get_ref(),
+                #[cfg(not(feature = "tls-futures"))]
+                FuturesConn::Tls(s) => unreachable_tls(&s.0 .0),
+            }
+        }
+    }
+
+    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for FuturesConn<S> {
         fn poll_read(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -783,7 +1117,7 @@ mod futures_impl {
         }
     }
 
-    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FuturesStream<S> {
+    impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for FuturesConn<S> {
         fn poll_write(
             self: Pin<&mut Self>,
             cx: &mut Context<'_>,
@@ -814,7 +1148,7 @@ mod futures_impl {
         use core::future::poll_fn;
 
         use crate::handshake::Limits;
-        use crate::io::proxy::{ProxyError, TunnelResponse};
+        use crate::io::proxy::TunnelResponse;
         let Some(proxy) = route.proxy() else {
             return Ok(Vec::new());
         };
@@ -848,7 +1182,7 @@ mod futures_impl {
     pub async fn establish_futures<S: AsyncRead + AsyncWrite + Unpin>(
         stream: S,
         route: &Route,
-    ) -> Result<FuturesStream<S>, Error> {
+    ) -> Result<FuturesConn<S>, Error> {
         require_tls(route.secure, "tls-futures", cfg!(feature = "tls-futures"))?;
         #[allow(unused_mut)]
         let mut stream = stream;
@@ -861,10 +1195,12 @@ mod futures_impl {
         if route.secure {
             let tls = crate::io::tls::connect_futures(route.tls_connector()?, &route.host, stream)
                 .await?;
-            return Ok(FuturesStream::Tls(alloc::boxed::Box::new(tls)));
+            return Ok(FuturesConn::Tls(alloc::boxed::Box::new(FuturesTlsStream(
+                tls,
+            ))));
         }
-        Ok(FuturesStream::Plain(alloc::boxed::Box::new(stream)))
+        Ok(FuturesConn::Plain(alloc::boxed::Box::new(stream)))
     }
 }
 #[cfg(feature = "futures-io")]
-pub use futures_impl::{establish_futures, FuturesStream};
+pub use futures_impl::{establish_futures, FuturesConn, FuturesTlsStream};

@@ -1,4 +1,4 @@
-//! The embedded-io-async adapter (feature `embedded-io-async`): a WebSocket over any
+//! The embedded-io-async adapter (feature `embedded-io-async`): a EmbeddedWebSocket over any
 //! `embedded_io_async::Read + Write` (an embassy-net TCP socket, a UART bridge), with no
 //! `std` and no allocator. The caller provides the receive and send buffers and, for a
 //! client, the handshake nonce and a key source; time comes from a clock function.
@@ -6,16 +6,20 @@
 //! ```no_run
 //! # async fn run<T: embedded_io_async::Read + embedded_io_async::Write>(socket: T) -> Result<(), wscore::io::embedded::Error<T::Error>> {
 //! use core::time::Duration;
-//! use wscore::io::embedded::WebSocket;
+//! use wscore::io::embedded::{EmbeddedOptions, EmbeddedWebSocket};
 //! use wscore::{Config, DataKind, Event};
 //!
 //! fn clock() -> Duration { Duration::ZERO /* e.g. embassy_time::Instant::now() */ }
-//! fn trng(buf: &mut [u8]) { buf.fill(0x5a) /* read the hardware generator */ }
+//! fn trng(buf: &mut [u8]) -> Result<(), wscore::EntropyError> {
+//!     buf.fill(0x5a); // read the hardware generator; report its failure as EntropyError
+//!     Ok(())
+//! }
 //!
 //! let (mut rx, mut tx) = ([0u8; 2048], [0u8; 2048]);
 //! let nonce = [7u8; 16]; // from the hardware generator too
-//! let mut ws = WebSocket::connect(socket, "ws://10.0.0.2/telemetry", nonce, trng,
-//!                                 Config::default(), &mut rx, &mut tx, clock).await?;
+//! let mut ws = EmbeddedWebSocket::connect(socket, "ws://10.0.0.2/telemetry", nonce, trng,
+//!                                 Config::default(), EmbeddedOptions::default(),
+//!                                 &mut rx, &mut tx, clock).await?;
 //! ws.send(DataKind::Text, b"temperature=21.5").await?;
 //! if let Event::Data(reply) = ws.read().await? {
 //!     let _ = reply.payload; // a piece of a message, borrowed from `rx`
@@ -27,19 +31,24 @@
 //! Messages arrive as pieces ([`Data`] with `first`/`last`), which is how a device streams a
 //! message larger than its memory. Timers: embedded-io-async has none, so arm your
 //! executor's timer for [`Connection::poll_timeout`] and call
-//! [`WebSocket::handle_timeout`] when it fires (e.g. `select` it against
-//! [`WebSocket::read`]).
+//! [`EmbeddedWebSocket::handle_timeout`] when it fires (e.g. `select` it against
+//! [`EmbeddedWebSocket::read`]).
 
 use core::fmt;
 use core::time::Duration;
 
 use embedded_io_async::{Read, Write};
 
-use crate::frame::{CloseCode, CloseFrame, MAX_CONTROL_PAYLOAD};
+use super::driver::{self, OpeningError, OpeningIo};
+use crate::frame::CloseCode;
 use crate::handshake::{
-    ClientFailure, ClientRequest, HandshakeError, Limits, Request, Status, UriError, EMPTY_HEADER,
+    Answer, ClientFailure, ClientHandshake, ClientRequest, HandshakeError, Limits, ServerHandshake,
+    UriError,
 };
-use crate::{Config, Connection, ConnectionError, Data, DataKind, Event, FixedBuffer, SendError};
+use crate::{
+    Config, Connection, ConnectionError, ControlPayload, Data, DataKind, Entropy, Event,
+    FixedBuffer, NoEntropy, PeerClose, SendError,
+};
 
 /// What can go wrong, with `E` the transport's error type.
 #[derive(Debug)]
@@ -53,6 +62,8 @@ pub enum Error<E> {
     BufferTooSmall,
     /// Server side: the request was refused; the error response has been sent.
     Handshake(HandshakeError),
+    /// Server side: the answer could not be sent as asked; this status was sent instead.
+    Refused(u16),
     /// Client side: the URI is invalid.
     Uri(UriError),
     /// Client side: the server's response was not an acceptable 101.
@@ -72,6 +83,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             Error::UnexpectedEof => f.write_str("transport closed during the handshake"),
             Error::BufferTooSmall => f.write_str("buffer too small for the handshake"),
             Error::Handshake(e) => write!(f, "handshake refused: {e}"),
+            Error::Refused(status) => write!(f, "handshake refused with {status}"),
             Error::Uri(e) => write!(f, "invalid URI: {e}"),
             Error::Rejected(failure) => write!(f, "server rejected the handshake: {failure}"),
             Error::Connection(e) => fmt::Display::fmt(e, f),
@@ -89,7 +101,30 @@ impl<E> From<SendError> for Error<E> {
     }
 }
 
-/// The last event's payload, located without borrowing (see [`WebSocket::read`]).
+/// The handshake options of the embedded adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EmbeddedOptions {
+    /// Limits of the handshake head (also capped by the receive and send buffers).
+    pub limits: Limits,
+    /// How long the opening handshake may take, measured on the adapter's clock. Reads
+    /// cannot be interrupted here (embedded-io-async has no timer): the deadline is checked
+    /// whenever a read returns; race [`EmbeddedWebSocket::accept`] against your executor's timer to
+    /// bound a silent peer.
+    pub open_timeout: Option<Duration>,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> EmbeddedOptions {
+        EmbeddedOptions {
+            limits: Limits::DEFAULT,
+            open_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// A data piece's place in the receive buffer (the event is rebuilt from it after the
+/// loop: an async loop cannot return a borrow made in an earlier iteration).
 #[derive(Clone, Copy)]
 enum Found {
     Data {
@@ -99,121 +134,153 @@ enum Found {
         first: bool,
         last: bool,
     },
-    Ping(usize),
-    Pong(usize),
-    Close(CloseCode, usize),
+    Ping(ControlPayload),
+    Pong(ControlPayload),
+    Close(PeerClose),
 }
 
-/// A WebSocket over an embedded-io-async transport, in caller-provided memory.
-pub struct WebSocket<'a, T> {
+/// A EmbeddedWebSocket over an embedded-io-async transport, in caller-provided memory.
+pub struct EmbeddedWebSocket<'a, T, R = NoEntropy> {
     io: T,
-    conn: Connection<FixedBuffer<'a>>,
+    conn: Connection<FixedBuffer<'a>, R>,
     rx: &'a mut [u8],
     start: usize,
     end: usize,
     clock: fn() -> Duration,
-    /// A copy of the last control payload (or close reason), for the event.
-    control: [u8; MAX_CONTROL_PAYLOAD],
 }
 
-impl<'a, T: Read + Write> WebSocket<'a, T> {
+/// The transport as the handshake driver sees it.
+struct Opening<'t, T>(&'t mut T);
+
+impl<T: Read + Write> OpeningIo for Opening<'_, T> {
+    type Error = T::Error;
+
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, T::Error> {
+        self.0.read(buf).await
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> Result<(), T::Error> {
+        self.0.write_all(bytes).await?;
+        self.0.flush().await
+    }
+}
+
+fn opening_error<E>(e: OpeningError<E>) -> Error<E> {
+    match e {
+        OpeningError::Io(e) => Error::Io(e),
+        OpeningError::Eof => Error::UnexpectedEof,
+        OpeningError::Handshake(e) => Error::Handshake(e),
+        OpeningError::Refused(status) => Error::Refused(status),
+        OpeningError::Rejected(f) => Error::Rejected(f),
+        OpeningError::TimedOut => Error::Rejected(ClientFailure {
+            kind: crate::handshake::ClientFailureKind::TimedOut,
+            status: None,
+        }),
+    }
+}
+
+fn limits_for(options: &EmbeddedOptions, rx: &[u8], tx: &[u8]) -> Limits {
+    Limits {
+        max_head_len: options.limits.max_head_len.min(rx.len()).min(tx.len()),
+        ..options.limits
+    }
+}
+
+impl<'a, T: Read + Write> EmbeddedWebSocket<'a, T> {
     /// Server side: reads the handshake request into `rx`, answers it, and returns the open
-    /// connection whose send queue lives in `tx`.
+    /// connection whose send queue lives in `tx` (which also holds the head meanwhile).
     pub async fn accept(
         mut io: T,
         config: Config,
+        options: EmbeddedOptions,
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         clock: fn() -> Duration,
-    ) -> Result<WebSocket<'a, T>, Error<T::Error>> {
-        let limits = head_limits(rx);
-        let mut filled = 0;
-        loop {
-            filled += read_more(&mut io, rx, filled).await?;
-            let mut headers = [EMPTY_HEADER; 32];
-            match Request::parse(&rx[..filled], &mut headers, &limits) {
-                Ok(Status::Partial) => continue,
-                Ok(Status::Complete((request, used))) => {
-                    let n = request
-                        .accept()
-                        .write_to(tx)
-                        .map_err(|_| Error::BufferTooSmall)?;
-                    io.write_all(&tx[..n]).await.map_err(Error::Io)?;
-                    io.flush().await.map_err(Error::Io)?;
-                    rx.copy_within(used..filled, 0);
-                    let conn = Connection::server_in(config, FixedBuffer::new(tx), clock());
-                    return Ok(WebSocket::open(io, conn, rx, filled - used, clock));
-                }
-                Err(e) => {
-                    if let Ok(n) = e.write_response(tx) {
-                        io.write_all(&tx[..n]).await.map_err(Error::Io)?;
-                        io.flush().await.map_err(Error::Io)?;
-                    }
-                    return Err(Error::Handshake(e));
-                }
-            }
-        }
+    ) -> Result<EmbeddedWebSocket<'a, T>, Error<T::Error>> {
+        let now = clock();
+        let limits = limits_for(&options, rx, tx);
+        let mut hs = ServerHandshake::new(config, limits, FixedBuffer::new(tx), now)
+            .with_timeout(now, options.open_timeout);
+        let mut answer =
+            |hs: &mut ServerHandshake<FixedBuffer<'a>>| hs.respond(|_| Answer::accept());
+        let (start, end) =
+            driver::serve(&mut Opening(&mut io), &mut hs, rx, 0, &clock, &mut answer)
+                .await
+                .map_err(opening_error)?;
+        let conn = hs
+            .into_connection(clock())
+            .map_err(|_| Error::BufferTooSmall)?;
+        Ok(EmbeddedWebSocket {
+            io,
+            conn,
+            rx,
+            start,
+            end,
+            clock,
+        })
     }
+}
 
+impl<'a, T: Read + Write, R: Entropy> EmbeddedWebSocket<'a, T, R> {
     /// Client side: sends the handshake for `uri` with the caller's 16-byte `nonce`, checks
     /// the response, and returns the open connection. Frames are masked with keys from
-    /// `entropy`.
+    /// `entropy` (e.g. the hardware generator); if it fails, sends fail closed.
     #[allow(clippy::too_many_arguments)]
     pub async fn connect(
         mut io: T,
         uri: &str,
         nonce: [u8; 16],
-        entropy: fn(&mut [u8]),
+        entropy: R,
         config: Config,
+        options: EmbeddedOptions,
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         clock: fn() -> Duration,
-    ) -> Result<WebSocket<'a, T>, Error<T::Error>> {
+    ) -> Result<EmbeddedWebSocket<'a, T, R>, Error<T::Error>> {
         let request = ClientRequest::new(uri, nonce).map_err(Error::Uri)?;
-        let n = request.write_to(tx).map_err(|_| Error::BufferTooSmall)?;
-        io.write_all(&tx[..n]).await.map_err(Error::Io)?;
-        io.flush().await.map_err(Error::Io)?;
-        let limits = head_limits(rx);
-        let mut filled = 0;
-        loop {
-            filled += read_more(&mut io, rx, filled).await?;
-            let mut headers = [EMPTY_HEADER; 32];
-            match request.parse_response(&rx[..filled], &mut headers, &limits) {
-                Ok(Status::Partial) => continue,
-                Ok(Status::Complete((_, used))) => {
-                    rx.copy_within(used..filled, 0);
-                    let conn =
-                        Connection::client_in(config, FixedBuffer::new(tx), entropy, clock());
-                    return Ok(WebSocket::open(io, conn, rx, filled - used, clock));
-                }
-                Err(e) => return Err(Error::Rejected(ClientFailure::from(e))),
-            }
-        }
+        let now = clock();
+        let limits = limits_for(&options, rx, tx);
+        let mut hs = ClientHandshake::new(request, config, limits, FixedBuffer::new(tx))
+            .map_err(|_| Error::BufferTooSmall)?
+            .with_timeout(now, options.open_timeout);
+        let (start, end) = driver::connect(&mut Opening(&mut io), &mut hs, rx, &clock)
+            .await
+            .map_err(opening_error)?;
+        let conn = hs
+            .into_connection(entropy, clock())
+            .map_err(|_| Error::BufferTooSmall)?;
+        Ok(EmbeddedWebSocket {
+            io,
+            conn,
+            rx,
+            start,
+            end,
+            clock,
+        })
     }
 
     /// Wraps a connection whose handshake happened elsewhere; `rx[..leftover]` holds bytes
     /// already read.
     pub fn open(
         io: T,
-        conn: Connection<FixedBuffer<'a>>,
+        conn: Connection<FixedBuffer<'a>, R>,
         rx: &'a mut [u8],
         leftover: usize,
         clock: fn() -> Duration,
-    ) -> WebSocket<'a, T> {
-        WebSocket {
+    ) -> EmbeddedWebSocket<'a, T, R> {
+        EmbeddedWebSocket {
             io,
             conn,
             rx,
             start: 0,
             end: leftover,
             clock,
-            control: [0; MAX_CONTROL_PAYLOAD],
         }
     }
 
     /// Waits for the next event: a piece of a message (borrowed from `rx`), a ping (already
     /// answered), a pong, or the peer's Close (already echoed). After the closing handshake
-    /// it returns [`Error::Closed`].
+    /// it returns [`Error::Closed`]. Data the peer sent after our Close is still delivered.
     pub async fn read(&mut self) -> Result<Event<'_, '_>, Error<T::Error>> {
         loop {
             let found = self.process()?;
@@ -238,10 +305,10 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
     }
 
     /// Feeds buffered bytes to the connection until an event is found; records where its
-    /// payload is instead of borrowing it, so `read` can loop and await in between.
+    /// payload is instead of borrowing it, so `read` can loop and await in between. A data
+    /// payload always ends where the unread rest begins, so its place follows from lengths.
     fn process(&mut self) -> Result<Option<Found>, Error<T::Error>> {
         let now = (self.clock)();
-        let base = self.rx.as_ptr() as usize;
         let input = &mut self.rx[self.start..self.end];
         let len = input.len();
         let result = self.conn.receive(now, input).map_err(Error::Connection)?;
@@ -250,21 +317,19 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
             return Ok(None);
         };
         let consumed = len - rest.len();
-        let mut keep = |payload: &[u8]| {
-            self.control[..payload.len()].copy_from_slice(payload);
-            payload.len()
-        };
         let found = match event {
             Event::Data(d) => Found::Data {
                 kind: d.kind,
-                start: d.payload.as_ptr() as usize - base,
+                start: self.start + consumed - d.payload.len(),
                 len: d.payload.len(),
                 first: d.first,
                 last: d.last,
             },
-            Event::Ping(p) => Found::Ping(keep(p)),
-            Event::Pong(p) => Found::Pong(keep(p)),
-            Event::Close(c) => Found::Close(c.code, keep(c.reason.as_bytes())),
+            // No extension runs here (none can be negotiated without `alloc`).
+            Event::Decoded(_) => return Ok(None),
+            Event::Ping(p) => Found::Ping(p),
+            Event::Pong(p) => Found::Pong(p),
+            Event::Close(c) => Found::Close(c),
         };
         self.start += consumed;
         Ok(Some(found))
@@ -284,19 +349,16 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
                 first,
                 last,
             }),
-            Found::Ping(len) => Event::Ping(&self.control[..len]),
-            Found::Pong(len) => Event::Pong(&self.control[..len]),
-            Found::Close(code, len) => Event::Close(CloseFrame {
-                code,
-                reason: core::str::from_utf8(&self.control[..len]).unwrap_or(""),
-            }),
+            Found::Ping(p) => Event::Ping(p),
+            Found::Pong(p) => Event::Pong(p),
+            Found::Close(c) => Event::Close(c),
         }
     }
 
     /// Sends a whole message and waits until it is written.
     pub async fn send(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error<T::Error>> {
         match self.conn.send(kind, payload) {
-            Err(SendError::QueueFull) => {
+            Err(SendError::MessageQueueFull) => {
                 // Make room by writing what is queued, then try once more.
                 self.flush().await?;
                 self.conn.send(kind, payload)?;
@@ -343,35 +405,12 @@ impl<'a, T: Read + Write> WebSocket<'a, T> {
     }
 
     /// The sans-IO connection inside (e.g. for [`Connection::poll_timeout`]).
-    pub fn connection(&self) -> &Connection<FixedBuffer<'a>> {
+    pub fn connection(&self) -> &Connection<FixedBuffer<'a>, R> {
         &self.conn
     }
 
     /// The transport.
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.io
-    }
-}
-
-/// The default head limits, capped by the receive buffer's size.
-fn head_limits(rx: &[u8]) -> Limits {
-    Limits {
-        max_head_len: Limits::DEFAULT.max_head_len.min(rx.len()),
-        ..Limits::DEFAULT
-    }
-}
-
-async fn read_more<T: Read>(
-    io: &mut T,
-    rx: &mut [u8],
-    filled: usize,
-) -> Result<usize, Error<T::Error>> {
-    if filled == rx.len() {
-        return Err(Error::BufferTooSmall);
-    }
-    match io.read(&mut rx[filled..]).await {
-        Ok(0) => Err(Error::UnexpectedEof),
-        Ok(n) => Ok(n),
-        Err(e) => Err(Error::Io(e)),
     }
 }

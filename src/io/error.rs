@@ -2,10 +2,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::connector::TlsError;
-#[cfg(feature = "proxy")]
-use super::proxy::ProxyError;
-use crate::handshake::{ClientError, ClientFailure, HandshakeError, UriError};
+use super::connector::{ProxyError, TlsError};
+use crate::handshake::{ClientFailure, HandshakeError, UriError};
 use crate::{ConnectionError, SendError};
 
 /// Everything that can go wrong in an adapter.
@@ -24,6 +22,9 @@ pub enum Error {
     Uri(UriError),
     /// Client side: the server did not accept the upgrade.
     Rejected(Rejected),
+    /// The opening handshake did not finish within
+    /// [`Options::open_timeout`](super::Options::open_timeout) (a server sent nothing).
+    OpenTimeout,
     /// The peer violated the protocol (the Close was sent), timed out, or vanished.
     Connection(ConnectionError),
     /// A send was refused (see [`SendError`]).
@@ -31,37 +32,24 @@ pub enum Error {
     /// The connection is closed: the closing handshake is complete. Not a failure.
     Closed,
     /// Client side: TLS could not be set up (a missing feature, no root store, a failed
-    /// TLS handshake...).
+    /// TLS handshake...). Present in every build; only the `tls-*` features produce the
+    /// variants that need rustls.
     Tls(TlsError),
-    /// Client side: the HTTP proxy could not be used or refused the tunnel.
-    #[cfg(feature = "proxy")]
+    /// Client side: the HTTP proxy could not be used or refused the tunnel. Present in every
+    /// build; only the `proxy` feature produces it.
     Proxy(ProxyError),
 }
 
 /// A client handshake the server did not accept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
-    /// What was wrong, in words.
-    pub reason: &'static str,
-    /// The response status (101 when the server accepted but the response was invalid).
-    pub status: u16,
+    /// What was wrong (typed) and the response status, if the server refused or
+    /// redirected.
+    pub failure: ClientFailure,
     /// `Location`, for a redirect (3xx): where to connect instead.
     pub location: Option<String>,
     /// The start of the response body, as far as it was received.
     pub body: Vec<u8>,
-}
-
-impl Rejected {
-    pub(crate) fn from_client_error(e: &ClientError<'_, '_>) -> Rejected {
-        let failure = ClientFailure::from(*e);
-        let rejection = e.rejection();
-        Rejected {
-            reason: failure.reason,
-            status: failure.status.unwrap_or(101),
-            location: rejection.and_then(|r| r.location()).map(String::from),
-            body: rejection.map(|r| r.body.to_vec()).unwrap_or_default(),
-        }
-    }
 }
 
 impl Error {
@@ -79,11 +67,7 @@ impl fmt::Display for Error {
             Error::Refused(status) => write!(f, "handshake refused by the application ({status})"),
             Error::Uri(e) => write!(f, "invalid URI: {e}"),
             Error::Rejected(r) => {
-                write!(
-                    f,
-                    "server rejected the handshake: {} (status {})",
-                    r.reason, r.status
-                )?;
+                write!(f, "server rejected the handshake: {}", r.failure)?;
                 if let Some(location) = &r.location {
                     write!(f, ", redirected to {location}")?;
                 }
@@ -92,8 +76,8 @@ impl fmt::Display for Error {
             Error::Connection(e) => fmt::Display::fmt(e, f),
             Error::Send(e) => fmt::Display::fmt(e, f),
             Error::Closed => f.write_str("connection closed"),
+            Error::OpenTimeout => f.write_str("the opening handshake timed out"),
             Error::Tls(e) => fmt::Display::fmt(e, f),
-            #[cfg(feature = "proxy")]
             Error::Proxy(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -106,7 +90,6 @@ impl std::error::Error for Error {
             Error::Connection(e) => Some(e),
             Error::Send(e) => Some(e),
             Error::Tls(e) => Some(e),
-            #[cfg(feature = "proxy")]
             Error::Proxy(e) => Some(e),
             _ => None,
         }
@@ -131,7 +114,6 @@ impl From<TlsError> for Error {
     }
 }
 
-#[cfg(feature = "proxy")]
 impl From<ProxyError> for Error {
     fn from(e: ProxyError) -> Error {
         Error::Proxy(e)

@@ -1,4 +1,4 @@
-//! The futures-io adapter (feature `futures-io`): [`WebSocket`] over any
+//! The futures-io adapter (feature `futures-io`): [`FuturesWebSocket`] over any
 //! `futures_io::AsyncRead + AsyncWrite`, for smol, async-std or any executor. Timers use
 //! `futures-timer`, which needs no runtime.
 //!
@@ -13,19 +13,20 @@ use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-use super::connector::{FuturesStream, Route};
+use super::connector::{FuturesConn, Route};
 use super::error::Error;
 use super::opening::{nonce, Decision};
+use super::options::Options;
 use super::stream::{AsyncTimer, AsyncTransport};
 use crate::handshake::{ClientRequest, Request};
 use crate::Config;
 
 /// A WebSocket over a futures-io stream.
-pub type WebSocket<S> = super::stream::WebSocket<FuturesIo<S>>;
-/// The read half of a split futures-io [`WebSocket`].
-pub type ReadHalf<S> = super::stream::ReadHalf<FuturesIo<S>>;
-/// The write half of a split futures-io [`WebSocket`].
-pub type WriteHalf<S> = super::stream::WriteHalf<FuturesIo<S>>;
+pub type FuturesWebSocket<S> = super::stream::AsyncWebSocket<FuturesIo<S>>;
+/// The read half of a split futures-io [`FuturesWebSocket`].
+pub type FuturesReadHalf<S> = super::stream::ReadHalf<FuturesIo<S>>;
+/// The write half of a split futures-io [`FuturesWebSocket`].
+pub type FuturesWriteHalf<S> = super::stream::WriteHalf<FuturesIo<S>>;
 
 /// A futures-io `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
 #[derive(Debug)]
@@ -78,52 +79,56 @@ impl AsyncTimer for FuturesTimer {
     }
 }
 
-/// Server side: answers the handshake on `stream` and returns the open WebSocket.
-pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+/// Server side: answers the handshake on `stream` and returns the open FuturesWebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept(FuturesIo(stream), config).await
+    FuturesWebSocket::accept(FuturesIo(stream), config).await
 }
 
-/// Server side with bytes already read from `stream` and a callback that selects a
-/// subprotocol or refuses the request.
+/// Server side with [`Options`], bytes already read from `stream`, and a callback that
+/// selects a subprotocol or refuses the request.
 pub async fn accept_with<S>(
     stream: S,
     config: Config,
+    options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
-) -> Result<WebSocket<S>, Error>
+) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(FuturesIo(stream), config, already_read, decide).await
+    FuturesWebSocket::accept_with(FuturesIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: performs the handshake for `uri` over an established stream.
-pub async fn connect<S>(uri: &str, stream: S, config: Config) -> Result<WebSocket<S>, Error>
+pub async fn connect<S>(uri: &str, stream: S, config: Config) -> Result<FuturesWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    WebSocket::connect_with(request, FuturesIo(stream), config).await
+    FuturesWebSocket::connect_with(request, FuturesIo(stream), config, Options::default()).await
 }
 
 /// Client side through [`connector`](super::connector): `stream` is connected to
 /// [`route.address()`](super::connector::Route::address) (the proxy, or the server); the
 /// proxy tunnel and TLS (feature `tls-futures`) are set up over it, then the handshake for
-/// the prepared `request` (origin, subprotocols, extra headers).
+/// the prepared `request` (origin, subprotocols, extra headers), all within
+/// `options.open_timeout` (timed with `futures-timer`). Build the route from
+/// `options.connect`.
 ///
 /// ```no_run
 /// use wscore::handshake::ClientRequest;
 /// use wscore::io::connector::Route;
-/// use wscore::io::ConnectOptions;
+/// use wscore::io::Options;
 ///
 /// # async fn run() -> Result<(), wscore::io::Error> {
+/// let options = Options::default();
 /// let request = ClientRequest::new("wss://echo.example/chat", [7; 16]).map_err(wscore::io::Error::Uri)?;
-/// let route = Route::new(request.uri(), &ConnectOptions::default())?;
+/// let route = Route::new(request.uri(), &options.connect)?;
 /// let tcp = smol::net::TcpStream::connect(route.address()).await?;
-/// let ws = wscore::io::futures::connect_route(request, &route, tcp, wscore::Config::default()).await?;
+/// let ws = wscore::io::futures::connect_route(request, &route, tcp, wscore::Config::default(), options).await?;
 /// # let _ = ws; Ok(()) }
 /// ```
 pub async fn connect_route<S>(
@@ -131,10 +136,28 @@ pub async fn connect_route<S>(
     route: &Route,
     stream: S,
     config: Config,
-) -> Result<WebSocket<FuturesStream<S>>, Error>
+    options: Options,
+) -> Result<FuturesWebSocket<FuturesConn<S>>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let stream = super::connector::establish_futures(stream, route).await?;
-    WebSocket::connect_with(request, FuturesIo(stream), config).await
+    let open = async {
+        let stream = super::connector::establish_futures(stream, route).await?;
+        FuturesWebSocket::connect_with(request, FuturesIo(stream), config, options.clone()).await
+    };
+    let Some(timeout) = options.open_timeout else {
+        return open.await;
+    };
+    let mut open = core::pin::pin!(open);
+    let mut delay = futures_timer::Delay::new(timeout);
+    core::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = open.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        match Pin::new(&mut delay).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Error::OpenTimeout)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }

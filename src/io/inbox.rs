@@ -2,16 +2,13 @@
 //! the connection unmasks in place, and the turning of events into owned [`Message`]s.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::message::{CloseReason, Message};
+use super::opening::StdConnection;
 use crate::frame::CloseCode;
-use crate::{Connection, ConnectionError, Event, MessageAssembler, SendError};
-
-/// Read buffer size: large enough that a 64 KiB frame arrives in one or two reads.
-const READ_BUFFER: usize = 64 * 1024;
+use crate::{ConnectionError, Data, Event, MessageAssembler, MessageRef, SendError};
 
 /// Bytes read but not yet processed, plus the message being assembled.
 ///
@@ -27,16 +24,21 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
-    /// An inbox holding `leftover`: bytes that arrived with the handshake.
-    pub(crate) fn new(leftover: &[u8]) -> Inbox {
-        let mut buf = vec![0u8; READ_BUFFER.max(leftover.len())];
-        buf[..leftover.len()].copy_from_slice(leftover);
+    /// An inbox over `buf`, holding unprocessed bytes at `start..end`.
+    pub(crate) fn new(buf: Vec<u8>, start: usize, end: usize) -> Inbox {
         Inbox {
             buf,
-            start: 0,
-            end: leftover.len(),
+            start,
+            end,
             assembler: MessageAssembler::new(),
         }
+    }
+
+    /// An inbox of `size` bytes holding a copy of `leftover`.
+    pub(crate) fn with_leftover(size: usize, leftover: &[u8]) -> Inbox {
+        let mut buf = alloc::vec![0u8; size.max(leftover.len()).max(1024)];
+        buf[..leftover.len()].copy_from_slice(leftover);
+        Inbox::new(buf, 0, leftover.len())
     }
 
     /// Where the next read goes. Only called once everything read has been processed.
@@ -57,7 +59,7 @@ impl Inbox {
     /// `Ok(None)` means everything buffered was consumed: read more.
     pub(crate) fn next(
         &mut self,
-        conn: &mut Connection,
+        conn: &mut StdConnection,
         now: Duration,
     ) -> Result<Option<Message>, ConnectionError> {
         loop {
@@ -66,28 +68,39 @@ impl Inbox {
                 self.start = end;
                 return Ok(None);
             };
-            self.start = end - rest.len();
+            let left = rest.len();
             let message = match event {
-                Event::Data(data) => match self.assembler.push(data)? {
-                    Some(crate::Message::Text(text)) => Message::Text(String::from(text)),
-                    Some(crate::Message::Binary(bytes)) => Message::Binary(bytes.to_vec()),
-                    None => continue,
-                },
-                Event::Ping(payload) => Message::Ping(payload.to_vec()),
-                Event::Pong(payload) => Message::Pong(payload.to_vec()),
-                Event::Close(frame) => Message::Close(Some(CloseReason {
-                    code: frame.code,
-                    reason: String::from(frame.reason),
-                })),
+                Event::Data(data) => assemble(&mut self.assembler, data)?,
+                Event::Decoded(data) => assemble(&mut self.assembler, data)?,
+                Event::Ping(payload) => Some(Message::Ping(payload.to_vec())),
+                Event::Pong(payload) => Some(Message::Pong(payload.to_vec())),
+                Event::Close(close) => Some(Message::Close(Some(CloseReason {
+                    code: close.code(),
+                    reason: String::from(close.reason()),
+                }))),
             };
-            return Ok(Some(message));
+            self.start = end - left;
+            if let Some(message) = message {
+                return Ok(Some(message));
+            }
         }
     }
 }
 
+fn assemble(
+    assembler: &mut MessageAssembler,
+    data: Data<'_>,
+) -> Result<Option<Message>, ConnectionError> {
+    Ok(match assembler.push(data)? {
+        Some(MessageRef::Text(text)) => Some(Message::Text(String::from(text))),
+        Some(MessageRef::Binary(bytes)) => Some(Message::Binary(bytes.to_vec())),
+        None => None,
+    })
+}
+
 /// Queues an owned message on `conn`.
 pub(crate) fn queue(
-    conn: &mut Connection,
+    conn: &mut StdConnection,
     now: Duration,
     message: &Message,
 ) -> Result<(), SendError> {

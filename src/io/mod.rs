@@ -17,6 +17,7 @@
 
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub mod connector;
+mod driver;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod error;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
@@ -25,6 +26,8 @@ mod inbox;
 mod message;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod opening;
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+mod options;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
@@ -48,10 +51,12 @@ pub mod tls;
 pub mod tokio;
 
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
-pub use connector::{ConnectOptions, TlsError};
+pub use connector::{ConnectOptions, ProxyError, ProxyRefusal, RustlsError, TlsError};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use error::{Error, Rejected};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use message::{CloseReason, Message};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
-pub use opening::{Accepted, Decision};
+pub use opening::{Decision, OsEntropy, StdConnection, UpgradeInfo};
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+pub use options::Options;

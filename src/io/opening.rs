@@ -1,35 +1,31 @@
-//! The opening handshake as the std adapters run it: sans-IO steps over a growing buffer,
-//! shared by the blocking and async adapters.
+//! The std adapters' side of the opening handshake: building the sans-IO handshakes from
+//! [`Options`], answering with the application's [`Decision`], and the OS entropy source.
+//! The loop itself is [`driver`](super::driver), shared with the embedded adapter.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::time::Duration;
 
+use super::driver::{self, OpeningError, OpeningIo};
 use super::error::{Error, Rejected};
-use crate::handshake::{ClientRequest, Header, Limits, Reject, Request, Status, EMPTY_HEADER};
+use super::options::Options;
+use crate::entropy::{Entropy, EntropyError};
+use crate::handshake::{
+    Answer, BuildError, ClientHandshake, ClientRequest, HttpHeader, Reject, Request,
+    ServerHandshake,
+};
+use crate::{Config, Connection};
 
-/// The most headers a handshake head may carry here (the default head limit).
-const MAX_HEADERS: usize = 64;
+/// The connection type the std adapters run: a `Vec` send queue and the OS entropy source.
+pub type StdConnection = Connection<Vec<u8>, OsEntropy>;
 
 /// What the application decides about a handshake request: `Ok` with the subprotocol to
 /// select (one the client offered), or `Err` with a status code and body to refuse with.
 pub type Decision = Result<Option<String>, (u16, String)>;
 
-/// The outcome of a server handshake step.
-pub(crate) enum ServerStep {
-    /// The head is not complete yet: read more.
-    NeedMore,
-    /// Send `response`; then, with `Ok`, the connection is open and `buf[consumed..]` is
-    /// already WebSocket data; with `Err`, close the transport.
-    Respond {
-        response: Vec<u8>,
-        consumed: usize,
-        result: Result<Accepted, Error>,
-    },
-}
-
 /// What an accepted request asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Accepted {
+pub struct UpgradeInfo {
     /// The request target's path.
     pub path: String,
     /// The request target's query, if any.
@@ -38,103 +34,15 @@ pub struct Accepted {
     pub subprotocol: Option<String>,
 }
 
-/// Tries to complete a server handshake with the bytes received so far.
-pub(crate) fn server_step(
-    buf: &[u8],
-    limits: &Limits,
-    decide: &mut dyn FnMut(&Request<'_, '_>) -> Decision,
-) -> ServerStep {
-    let mut headers = [EMPTY_HEADER; MAX_HEADERS];
-    let max = limits.max_headers.min(MAX_HEADERS);
-    let (request, consumed) = match Request::parse(buf, &mut headers[..max], limits) {
-        Ok(Status::Partial) => return ServerStep::NeedMore,
-        Ok(Status::Complete(parsed)) => parsed,
-        Err(e) => {
-            return ServerStep::Respond {
-                response: e.to_response_vec(),
-                consumed: buf.len(),
-                result: Err(Error::Handshake(e)),
-            }
-        }
-    };
-    let (response, result) = match decide(&request) {
-        Ok(subprotocol) => {
-            let accept = request.accept();
-            let accept = match subprotocol.as_deref() {
-                Some(p) => accept.subprotocol(p),
-                None => Ok(accept),
-            };
-            match accept {
-                Ok(accept) => (
-                    accept.to_vec(),
-                    Ok(Accepted {
-                        path: String::from(request.path()),
-                        query: request.query().map(String::from),
-                        subprotocol,
-                    }),
-                ),
-                // The application picked a subprotocol the client did not offer: its bug,
-                // answered as a server error rather than a broken handshake.
-                Err(_) => refused(500, "subprotocol not offered"),
-            }
-        }
-        Err((status, body)) => refused(status, &body),
-    };
-    ServerStep::Respond {
-        response,
-        consumed,
-        result,
+/// The operating system's entropy source (getrandom), for client masking keys and
+/// handshake nonces. Fails closed: an OS failure is an error, never a zero key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), EntropyError> {
+        getrandom::fill(buf).map_err(|_| EntropyError)
     }
-}
-
-/// A refusal with a plain-text body, rendered by [`Reject`], and the error reporting it. A
-/// status `Reject` does not allow (outside 200-599, e.g. 101) becomes 500: the application's
-/// mistake, not the client's.
-fn refused(status: u16, body: &str) -> (Vec<u8>, Result<Accepted, Error>) {
-    const TEXT: &[Header<'static>] = &[Header::new("Content-Type", "text/plain; charset=utf-8")];
-    let (response, sent) = match Reject::new(status)
-        .headers(TEXT)
-        .body(body.as_bytes())
-        .to_vec()
-    {
-        Ok(response) => (response, status),
-        Err(_) => (Reject::new(500).to_vec().unwrap_or_default(), 500),
-    };
-    (response, Err(Error::Refused(sent)))
-}
-
-/// The outcome of a client handshake step.
-pub(crate) enum ClientStep {
-    /// The response head is not complete yet: read more.
-    NeedMore,
-    /// The server accepted; `buf[consumed..]` is already WebSocket data.
-    Accepted {
-        consumed: usize,
-        subprotocol: Option<String>,
-    },
-}
-
-/// Tries to complete a client handshake with the response bytes received so far.
-pub(crate) fn client_step(
-    request: &ClientRequest<'_>,
-    buf: &[u8],
-    limits: &Limits,
-) -> Result<ClientStep, Error> {
-    let mut headers: [Header<'_>; MAX_HEADERS] = [EMPTY_HEADER; MAX_HEADERS];
-    let max = limits.max_headers.min(MAX_HEADERS);
-    match request.parse_response(buf, &mut headers[..max], limits) {
-        Ok(Status::Partial) => Ok(ClientStep::NeedMore),
-        Ok(Status::Complete((accepted, consumed))) => Ok(ClientStep::Accepted {
-            consumed,
-            subprotocol: accepted.subprotocol().map(String::from),
-        }),
-        Err(e) => Err(Error::Rejected(Rejected::from_client_error(&e))),
-    }
-}
-
-/// Whether a buffer holding an incomplete head has hit the head size limit.
-pub(crate) fn head_too_long(buf: &[u8], limits: &Limits) -> bool {
-    buf.len() >= limits.max_head_len
 }
 
 /// A 16-byte handshake nonce from the operating system's entropy source.
@@ -144,9 +52,138 @@ pub(crate) fn nonce() -> Result<[u8; 16], Error> {
     Ok(nonce)
 }
 
-/// The operating system's entropy source, for client masking keys.
-pub(crate) fn os_entropy(buf: &mut [u8]) {
-    // A failing OS entropy source leaves the buffer as it was; the connection then redraws
-    // an all-zero key a few times. getrandom fails only on exotic, broken systems.
-    let _ = getrandom::fill(buf);
+/// The outcome of an opening handshake on a std adapter: the connection, what was asked,
+/// and the read buffer holding the bytes after the head at `start..end`.
+pub(crate) struct Opened {
+    pub(crate) conn: StdConnection,
+    pub(crate) accepted: UpgradeInfo,
+    pub(crate) rx: Vec<u8>,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// Runs the server handshake over `io`.
+pub(crate) async fn serve<I, C, F>(
+    io: &mut I,
+    config: Config,
+    options: &Options,
+    already_read: &[u8],
+    clock: &C,
+    decide: &mut F,
+) -> Result<Opened, Error>
+where
+    I: OpeningIo<Error = std::io::Error>,
+    C: Fn() -> Duration,
+    F: FnMut(&Request<'_, '_>) -> Decision,
+{
+    let now = clock();
+    let mut hs = ServerHandshake::new(config, options.limits, Vec::new(), now)
+        .with_timeout(now, options.open_timeout);
+    if let Some(policy) = &options.server_extensions {
+        hs = hs.with_extensions(policy.clone());
+    }
+    let mut rx = alloc::vec![0u8; options.read_buffer_len().max(already_read.len())];
+    rx[..already_read.len()].copy_from_slice(already_read);
+    let mut accepted = UpgradeInfo::default();
+    let mut answer = |hs: &mut ServerHandshake<Vec<u8>>| -> Result<(), BuildError> {
+        let asked = hs.request(|r| (r.path().to_string(), r.query().map(String::from), decide(r)));
+        let Some((path, query, decision)) = asked else {
+            return Err(BuildError::NotReady);
+        };
+        accepted.path = path;
+        accepted.query = query;
+        match &decision {
+            Ok(protocol) => {
+                accepted.subprotocol = protocol.clone();
+                hs.respond(|_| Answer::accept().subprotocol(protocol.as_deref()))
+            }
+            Err((status, body)) => {
+                const TEXT: &[HttpHeader<'static>] =
+                    &[HttpHeader::new("Content-Type", "text/plain; charset=utf-8")];
+                let reject = Reject::new(*status).headers(TEXT).body(body.as_bytes());
+                hs.respond(|_| Answer::reject(reject))
+            }
+        }
+    };
+    let result = driver::serve(io, &mut hs, &mut rx, already_read.len(), clock, &mut answer).await;
+    let (start, end) = result.map_err(from_opening)?;
+    let conn = hs
+        .into_connection_with(OsEntropy, clock())
+        .map_err(|_| Error::Io(std::io::ErrorKind::InvalidData.into()))?;
+    Ok(Opened {
+        conn,
+        accepted,
+        rx,
+        start,
+        end,
+    })
+}
+
+/// Runs the client handshake for `request` over `io`.
+pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Duration>(
+    io: &mut I,
+    request: ClientRequest<'_>,
+    config: Config,
+    options: &Options,
+    clock: &C,
+) -> Result<Opened, Error> {
+    let now = clock();
+    let mut hs = ClientHandshake::new(request, config, options.limits, Vec::new())
+        .map_err(build_error)?
+        .with_timeout(now, options.open_timeout);
+    if let Some(offer) = &options.client_extensions {
+        hs = hs.with_extensions(offer.clone()).map_err(build_error)?;
+    }
+    let mut rx = alloc::vec![0u8; options.read_buffer_len()];
+    let result = driver::connect(io, &mut hs, &mut rx, clock).await;
+    let (start, end) = match result {
+        Ok(range) => range,
+        Err(OpeningError::Rejected(failure)) => {
+            let location = hs.rejection(|r| r.location().map(String::from)).flatten();
+            let body = hs.rejection(|r| r.body.to_vec()).unwrap_or_default();
+            return Err(Error::Rejected(Rejected {
+                failure,
+                location,
+                body,
+            }));
+        }
+        Err(e) => return Err(from_opening(e)),
+    };
+    let accepted = UpgradeInfo {
+        path: String::from(hs.request().uri().resource()),
+        query: None,
+        subprotocol: hs.subprotocol().map(String::from),
+    };
+    let conn = hs
+        .into_connection(OsEntropy, clock())
+        .map_err(build_error)?;
+    Ok(Opened {
+        conn,
+        accepted,
+        rx,
+        start,
+        end,
+    })
+}
+
+fn build_error(e: BuildError) -> Error {
+    Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        e.to_string(),
+    ))
+}
+
+fn from_opening(e: OpeningError<std::io::Error>) -> Error {
+    match e {
+        OpeningError::Io(e) => Error::Io(e),
+        OpeningError::Eof => Error::Io(std::io::ErrorKind::UnexpectedEof.into()),
+        OpeningError::Handshake(e) => Error::Handshake(e),
+        OpeningError::Refused(status) => Error::Refused(status),
+        OpeningError::Rejected(failure) => Error::Rejected(Rejected {
+            failure,
+            location: None,
+            body: Vec::new(),
+        }),
+        OpeningError::TimedOut => Error::OpenTimeout,
+    }
 }

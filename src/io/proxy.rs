@@ -30,7 +30,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use base64::Engine as _;
 
-use crate::handshake::{parse_response, HeadError, HeadScanner, Limits, Status, EMPTY_HEADER};
+use crate::handshake::{parse_response, HeadScanner, Limits, Status, EMPTY_HEADER};
 
 /// An HTTP proxy that tunnels with `CONNECT`: its address and optional Basic credentials.
 ///
@@ -53,93 +53,7 @@ impl fmt::Debug for Proxy {
     }
 }
 
-/// Why a proxy could not be used, or how it refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ProxyError {
-    /// The proxy setting is not a usable `http://[user:pass@]host[:port]` (what is wrong,
-    /// in words).
-    InvalidProxy(&'static str),
-    /// The proxy's scheme is not `http` (e.g. `https` or `socks5`, which are not supported).
-    UnsupportedScheme(String),
-    /// The proxy answered 407: credentials are missing or wrong.
-    AuthenticationRequired(ProxyRefusal),
-    /// The proxy answered 403: it does not allow this tunnel.
-    Forbidden(ProxyRefusal),
-    /// The proxy answered with another status outside 2xx (502 when it could not reach the
-    /// server, for example).
-    Refused(ProxyRefusal),
-    /// The proxy's answer is not a valid HTTP/1.x response head, or is longer than the
-    /// limits allow.
-    InvalidResponse(HeadError),
-    /// The proxy closed the connection before it finished its answer.
-    UnexpectedEof,
-}
-
-/// A proxy's refusal of a `CONNECT` request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProxyRefusal {
-    /// The response status.
-    pub status: u16,
-    /// The reason phrase, lossily decoded.
-    pub reason: String,
-    /// The `Proxy-Authenticate` challenge, for a 407.
-    pub proxy_authenticate: Option<String>,
-}
-
-impl ProxyError {
-    /// The status of a refusal, `None` for the other errors.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ProxyError::AuthenticationRequired(r)
-            | ProxyError::Forbidden(r)
-            | ProxyError::Refused(r) => Some(r.status),
-            _ => None,
-        }
-    }
-
-    fn refusal(status: u16, reason: &[u8], proxy_authenticate: Option<String>) -> ProxyError {
-        let refusal = ProxyRefusal {
-            status,
-            reason: String::from_utf8_lossy(reason).into_owned(),
-            proxy_authenticate,
-        };
-        match status {
-            407 => ProxyError::AuthenticationRequired(refusal),
-            403 => ProxyError::Forbidden(refusal),
-            _ => ProxyError::Refused(refusal),
-        }
-    }
-}
-
-impl fmt::Display for ProxyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProxyError::InvalidProxy(why) => write!(f, "invalid proxy setting: {why}"),
-            ProxyError::UnsupportedScheme(scheme) => write!(
-                f,
-                "unsupported proxy scheme `{scheme}` (only http:// CONNECT proxies are supported)"
-            ),
-            ProxyError::AuthenticationRequired(r) => write!(
-                f,
-                "proxy authentication required ({} {})",
-                r.status, r.reason
-            ),
-            ProxyError::Forbidden(r) => {
-                write!(f, "proxy refused the tunnel ({} {})", r.status, r.reason)
-            }
-            ProxyError::Refused(r) => {
-                write!(f, "proxy refused the tunnel ({} {})", r.status, r.reason)
-            }
-            ProxyError::InvalidResponse(e) => write!(f, "invalid proxy response: {e}"),
-            ProxyError::UnexpectedEof => {
-                f.write_str("the proxy closed the connection during CONNECT")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ProxyError {}
+pub use super::connector::{ProxyError, ProxyRefusal};
 
 /// Decodes `%XX` escapes (RFC 3986 2.1); other bytes pass through.
 fn percent_decode(s: &str) -> Result<String, ProxyError> {
@@ -189,6 +103,20 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), ProxyError> 
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         })
+    }
+}
+
+/// The error for a non-2xx answer to `CONNECT`.
+fn refusal(status: u16, reason: &[u8], proxy_authenticate: Option<String>) -> ProxyError {
+    let refusal = ProxyRefusal {
+        status,
+        reason: String::from_utf8_lossy(reason).into_owned(),
+        proxy_authenticate,
+    };
+    match status {
+        407 => ProxyError::AuthenticationRequired(refusal),
+        403 => ProxyError::Forbidden(refusal),
+        _ => ProxyError::Refused(refusal),
     }
 }
 
@@ -368,7 +296,7 @@ pub fn parse_connect_response(buf: &[u8], limits: &Limits) -> Result<Status<usiz
                 .iter()
                 .find(|h| h.is("Proxy-Authenticate"))
                 .map(|h| String::from_utf8_lossy(h.value).into_owned());
-            Err(ProxyError::refusal(head.status, head.reason, challenge))
+            Err(refusal(head.status, head.reason, challenge))
         }
     }
 }

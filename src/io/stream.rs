@@ -1,10 +1,10 @@
-//! The async adapter core, shared by the tokio and futures-io adapters: a [`WebSocket`] that
+//! The async adapter core, shared by the tokio and futures-io adapters: a [`AsyncWebSocket`] that
 //! is a `Stream` of [`Message`]s and a `Sink` of [`Message`]s over any [`AsyncTransport`],
 //! and its split into a [`ReadHalf`] and a [`WriteHalf`].
 //!
 //! # Cancellation safety
 //!
-//! `poll_next` keeps all its state in the WebSocket, so `StreamExt::next()` (and
+//! `poll_next` keeps all its state in the AsyncWebSocket, so `StreamExt::next()` (and
 //! `tokio::select!` on it) is cancellation safe: a message is never lost. `SinkExt::send` is
 //! not: cancelled before the message was queued, the message is dropped; cancelled after, it
 //! is still sent on the next flush. `accept` and `connect` are not: cancelling them drops the
@@ -28,18 +28,14 @@ use std::time::Instant;
 use futures_core::Stream;
 use futures_sink::Sink;
 
+use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{
-    client_step, head_too_long, os_entropy, server_step, Accepted, ClientStep, Decision, ServerStep,
-};
-use crate::handshake::{ClientRequest, Limits, Request};
-use crate::{Config, Connection, State};
-
-/// `poll_ready` waits (flushing) while more than this many payload bytes are queued: a slow
-/// peer makes senders wait instead of growing the queue.
-const WRITE_HIGH_WATER: usize = 128 * 1024;
+use super::opening::{connect, serve, Decision, Opened, StdConnection, UpgradeInfo};
+use super::options::Options;
+use crate::handshake::{ClientRequest, Request};
+use crate::{Config, State};
 
 /// A byte transport with a timer, as an async runtime provides them. Implemented by
 /// [`tokio::TokioIo`](super::tokio::TokioIo) and
@@ -75,27 +71,28 @@ pub trait AsyncTimer: Unpin + Send + core::fmt::Debug {
     fn poll_until(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()>;
 }
 
-/// A WebSocket over an async transport: a `Stream<Item = Result<Message, Error>>` and a
+/// A AsyncWebSocket over an async transport: a `Stream<Item = Result<Message, Error>>` and a
 /// `Sink<Message, Error = Error>`.
 ///
 /// The stream ends (`None`) after the closing handshake; a failure is yielded once as an
 /// error, then the stream ends. Pings are answered and Close is echoed while it is polled.
 #[derive(Debug)]
-pub struct WebSocket<T: AsyncTransport> {
+pub struct AsyncWebSocket<T: AsyncTransport> {
     inner: Inner<T>,
 }
 
 #[derive(Debug)]
 struct Inner<T: AsyncTransport> {
     io: T,
-    conn: Connection,
+    conn: StdConnection,
     inbox: Inbox,
     epoch: Instant,
     timer: T::Timer,
     needs_flush: bool,
     terminated: bool,
     shut_down: bool,
-    subprotocol: Option<alloc::string::String>,
+    accepted: UpgradeInfo,
+    high_water: usize,
     /// When split: the halves' wakers, so a half that takes over the transport's write
     /// readiness slot can wake the other one to re-register.
     wakers: [Option<Waker>; 2],
@@ -108,42 +105,38 @@ enum Half {
     Write,
 }
 
-impl<T: AsyncTransport> WebSocket<T> {
+impl<T: AsyncTransport> AsyncWebSocket<T> {
     /// Server side: reads the handshake request, answers it and returns the open connection.
-    pub async fn accept(io: T, config: Config) -> Result<WebSocket<T>, Error> {
-        WebSocket::accept_with(io, config, Vec::new(), |_| Ok(None)).await
+    pub async fn accept(io: T, config: Config) -> Result<AsyncWebSocket<T>, Error> {
+        AsyncWebSocket::accept_with(io, config, Options::default(), Vec::new(), |_| Ok(None)).await
     }
 
-    /// Server side, with bytes already read from the transport (e.g. by a router that peeked
-    /// at the request) and a callback that selects a subprotocol or refuses the request.
+    /// Server side, with [`Options`], bytes already read from the transport (e.g. by a
+    /// router that peeked at the request) and a callback that selects a subprotocol or
+    /// refuses the request. The whole handshake is bounded by `options.open_timeout`.
     pub async fn accept_with(
         mut io: T,
         config: Config,
+        options: Options,
         already_read: Vec<u8>,
         mut decide: impl FnMut(&Request<'_, '_>) -> Decision,
-    ) -> Result<WebSocket<T>, Error> {
-        let limits = Limits::DEFAULT;
-        let mut buf = already_read;
-        loop {
-            match server_step(&buf, &limits, &mut decide) {
-                ServerStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
-                ServerStep::Respond {
-                    response,
-                    consumed,
-                    result,
-                } => {
-                    write_all(&mut io, &response).await?;
-                    let Accepted { subprotocol, .. } = result?;
-                    let conn = Connection::server(config, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        io,
-                        conn,
-                        &buf[consumed..],
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+    ) -> Result<AsyncWebSocket<T>, Error> {
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
+        let opened = {
+            let mut opening = Opening(&mut io);
+            let fut = serve(
+                &mut opening,
+                config,
+                &options,
+                &already_read,
+                &clock,
+                &mut decide,
+            );
+            with_deadline::<T, _>(deadline, fut).await?
+        };
+        Ok(AsyncWebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Client side: sends the handshake `request` over `io` (already connected, TLS already
@@ -152,64 +145,75 @@ impl<T: AsyncTransport> WebSocket<T> {
         request: ClientRequest<'_>,
         mut io: T,
         config: Config,
-    ) -> Result<WebSocket<T>, Error> {
-        write_all(&mut io, &request.to_vec()).await?;
-        let limits = Limits::DEFAULT;
-        let mut buf = Vec::new();
-        loop {
-            match client_step(&request, &buf, &limits)? {
-                ClientStep::NeedMore => read_head(&mut io, &mut buf, &limits).await?,
-                ClientStep::Accepted {
-                    consumed,
-                    subprotocol,
-                } => {
-                    let conn = Connection::client(config, os_entropy, Duration::ZERO);
-                    return Ok(WebSocket::from_parts(
-                        io,
-                        conn,
-                        &buf[consumed..],
-                        subprotocol,
-                    ));
-                }
-            }
-        }
+        options: Options,
+    ) -> Result<AsyncWebSocket<T>, Error> {
+        let epoch = Instant::now();
+        let clock = || epoch.elapsed();
+        let deadline = options.open_timeout.and_then(|t| epoch.checked_add(t));
+        let opened = {
+            let mut opening = Opening(&mut io);
+            let fut = connect(&mut opening, request, config, &options, &clock);
+            with_deadline::<T, _>(deadline, fut).await?
+        };
+        Ok(AsyncWebSocket::from_opened(io, opened, epoch, &options))
     }
 
     /// Wraps a connection whose handshake happened elsewhere (e.g. RFC 8441 over HTTP/2);
     /// `leftover` holds bytes already read. The connection's clock must count from now.
-    pub fn from_connection(io: T, conn: Connection, leftover: &[u8]) -> WebSocket<T> {
-        WebSocket::from_parts(io, conn, leftover, None)
+    pub fn from_connection(
+        io: T,
+        conn: StdConnection,
+        leftover: &[u8],
+        options: &Options,
+    ) -> AsyncWebSocket<T> {
+        let inbox = Inbox::with_leftover(options.read_buffer_len(), leftover);
+        AsyncWebSocket::from_parts(io, conn, inbox, Instant::now(), options)
+    }
+
+    fn from_opened(io: T, opened: Opened, epoch: Instant, options: &Options) -> AsyncWebSocket<T> {
+        let inbox = Inbox::new(opened.rx, opened.start, opened.end);
+        let mut ws = AsyncWebSocket::from_parts(io, opened.conn, inbox, epoch, options);
+        ws.inner.accepted = opened.accepted;
+        ws
     }
 
     fn from_parts(
         io: T,
-        conn: Connection,
-        leftover: &[u8],
-        subprotocol: Option<alloc::string::String>,
-    ) -> WebSocket<T> {
-        WebSocket {
+        conn: StdConnection,
+        inbox: Inbox,
+        epoch: Instant,
+        options: &Options,
+    ) -> AsyncWebSocket<T> {
+        AsyncWebSocket {
             inner: Inner {
                 io,
                 conn,
-                inbox: Inbox::new(leftover),
-                epoch: Instant::now(),
+                inbox,
+                epoch,
                 timer: T::Timer::unarmed(),
                 needs_flush: false,
                 terminated: false,
                 shut_down: false,
-                subprotocol,
+                accepted: UpgradeInfo::default(),
+                high_water: options.send_high_water,
                 wakers: [None, None],
             },
         }
     }
 
+    /// What the handshake agreed: the request path and query (server side) and the
+    /// subprotocol.
+    pub fn accepted(&self) -> &UpgradeInfo {
+        &self.inner.accepted
+    }
+
     /// The subprotocol agreed in the handshake, if any.
     pub fn subprotocol(&self) -> Option<&str> {
-        self.inner.subprotocol.as_deref()
+        self.inner.conn.subprotocol()
     }
 
     /// The sans-IO connection inside.
-    pub fn connection(&self) -> &Connection {
+    pub fn connection(&self) -> &StdConnection {
         &self.inner.conn
     }
 
@@ -332,7 +336,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn poll_ready(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
-        if self.conn.queued_bytes() >= WRITE_HIGH_WATER {
+        if self.conn.queued_bytes() >= self.high_water {
             ready!(self.poll_write_out(cx, half))?;
         }
         Poll::Ready(Ok(()))
@@ -350,7 +354,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn poll_close(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
-        if self.conn.state() == State::Open && self.conn.error().is_none() {
+        if self.conn.state() == State::Open {
             let now = self.now();
             self.conn.close(now, crate::frame::CloseCode::NORMAL, "")?;
         }
@@ -358,7 +362,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 }
 
-impl<T: AsyncTransport> Stream for WebSocket<T> {
+impl<T: AsyncTransport> Stream for AsyncWebSocket<T> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -366,7 +370,7 @@ impl<T: AsyncTransport> Stream for WebSocket<T> {
     }
 }
 
-impl<T: AsyncTransport> Sink<Message> for WebSocket<T> {
+impl<T: AsyncTransport> Sink<Message> for AsyncWebSocket<T> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -386,14 +390,14 @@ impl<T: AsyncTransport> Sink<Message> for WebSocket<T> {
     }
 }
 
-/// The receiving half of a split [`WebSocket`]: a `Stream` of messages. It answers pings and
+/// The receiving half of a split [`AsyncWebSocket`]: a `Stream` of messages. It answers pings and
 /// echoes Close itself, writing through the shared transport.
 #[derive(Debug)]
 pub struct ReadHalf<T: AsyncTransport> {
     shared: Arc<Mutex<Inner<T>>>,
 }
 
-/// The sending half of a split [`WebSocket`]: a `Sink` of messages.
+/// The sending half of a split [`AsyncWebSocket`]: a `Sink` of messages.
 #[derive(Debug)]
 pub struct WriteHalf<T: AsyncTransport> {
     shared: Arc<Mutex<Inner<T>>>,
@@ -450,32 +454,51 @@ impl<T: AsyncTransport> Sink<Message> for WriteHalf<T> {
     }
 }
 
-/// Reads more of a handshake head into `buf`, refusing to grow it past the head limit.
-async fn read_head<T: AsyncTransport>(
-    io: &mut T,
-    buf: &mut Vec<u8>,
-    limits: &Limits,
-) -> Result<(), Error> {
-    if head_too_long(buf, limits) {
-        return Err(Error::Io(ErrorKind::InvalidData.into()));
+/// The transport as the handshake driver sees it.
+struct Opening<'t, T>(&'t mut T);
+
+impl<T: AsyncTransport> OpeningIo for Opening<'_, T> {
+    type Error = io::Error;
+
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match poll_fn(|cx| self.0.poll_read(cx, buf)).await {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
     }
-    let mut chunk = [0u8; 2048];
-    let n = poll_fn(|cx| io.poll_read(cx, &mut chunk)).await?;
-    if n == 0 {
-        return Err(Error::Io(ErrorKind::UnexpectedEof.into()));
+
+    async fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = poll_fn(|cx| self.0.poll_write_vectored(cx, &[IoSlice::new(bytes)])).await?;
+            if n == 0 {
+                return Err(ErrorKind::WriteZero.into());
+            }
+            bytes = &bytes[n..];
+        }
+        poll_fn(|cx| self.0.poll_flush(cx)).await
     }
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(())
 }
 
-async fn write_all<T: AsyncTransport>(io: &mut T, mut bytes: &[u8]) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let n = poll_fn(|cx| io.poll_write_vectored(cx, &[IoSlice::new(bytes)])).await?;
-        if n == 0 {
-            return Err(Error::Io(ErrorKind::WriteZero.into()));
+/// Runs `fut` until `deadline` (the runtime's timer); past it, [`Error::OpenTimeout`].
+async fn with_deadline<T: AsyncTransport, F>(
+    deadline: Option<Instant>,
+    fut: F,
+) -> Result<Opened, Error>
+where
+    F: core::future::Future<Output = Result<Opened, Error>>,
+{
+    let mut fut = core::pin::pin!(fut);
+    let mut timer = T::Timer::unarmed();
+    poll_fn(|cx| {
+        if let Poll::Ready(result) = fut.as_mut().poll(cx) {
+            return Poll::Ready(result);
         }
-        bytes = &bytes[n..];
-    }
-    poll_fn(|cx| io.poll_flush(cx)).await?;
-    Ok(())
+        match deadline {
+            Some(at) if timer.poll_until(cx, at).is_ready() => Poll::Ready(Err(Error::OpenTimeout)),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }

@@ -172,10 +172,10 @@ pub fn server_config(
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(TlsError::Rustls)?
+        .map_err(|e| TlsError::Rustls(e.into()))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(TlsError::Rustls)?;
+        .map_err(|e| TlsError::Rustls(e.into()))?;
     config.alpn_protocols = alloc::vec![ALPN_HTTP11.to_vec()];
     Ok(Arc::new(config))
 }
@@ -196,7 +196,7 @@ pub(crate) fn handshake_error(e: std::io::Error) -> super::Error {
     if is_rustls {
         let inner = e.into_inner().expect("checked above");
         let rustls = inner.downcast::<rustls::Error>().expect("checked above");
-        super::Error::Tls(TlsError::Handshake(*rustls))
+        super::Error::Tls(TlsError::Handshake((*rustls).into()))
     } else {
         super::Error::Io(e)
     }
@@ -207,9 +207,12 @@ pub(crate) fn handshake_error(e: std::io::Error) -> super::Error {
 mod blocking_tls {
     use std::io::{Read, Write};
 
+    use core::time::Duration;
+
     use rustls::{ClientConnection, ServerConnection, StreamOwned};
 
     use super::*;
+    use crate::io::blocking::BlockingStream;
     use crate::io::Error;
 
     /// A client-side TLS stream over a blocking transport.
@@ -238,21 +241,42 @@ mod blocking_tls {
     ) -> Result<ClientTlsStream<S>, Error> {
         let mut stream = stream;
         let mut conn = ClientConnection::new(connector.config.clone(), server_name(host)?)
-            .map_err(TlsError::Rustls)?;
+            .map_err(|e| TlsError::Rustls(e.into()))?;
         handshake!(conn, stream);
         Ok(StreamOwned::new(conn, stream))
     }
 
     /// Server side: runs the TLS handshake over `stream`, blocking until it is done; then
-    /// hand the stream to [`blocking::WebSocket::accept`](crate::io::blocking::WebSocket::accept).
+    /// hand the stream to [`BlockingWebSocket::accept`](crate::io::blocking::BlockingWebSocket::accept).
     pub fn accept_blocking<S: Read + Write>(
         config: &Arc<ServerConfig>,
         stream: S,
     ) -> Result<ServerTlsStream<S>, Error> {
         let mut stream = stream;
-        let mut conn = ServerConnection::new(config.clone()).map_err(TlsError::Rustls)?;
+        let mut conn =
+            ServerConnection::new(config.clone()).map_err(|e| TlsError::Rustls(e.into()))?;
         handshake!(conn, stream);
         Ok(StreamOwned::new(conn, stream))
+    }
+
+    /// The connection's timers over TLS: the timeouts go to the socket underneath.
+    impl<S: BlockingStream> BlockingStream for ClientTlsStream<S> {
+        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+            self.sock.set_read_timeout(timeout)
+        }
+        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+            self.sock.set_write_timeout(timeout)
+        }
+    }
+
+    /// The connection's timers over TLS: the timeouts go to the socket underneath.
+    impl<S: BlockingStream> BlockingStream for ServerTlsStream<S> {
+        fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+            self.sock.set_read_timeout(timeout)
+        }
+        fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+            self.sock.set_write_timeout(timeout)
+        }
     }
 }
 #[cfg(feature = "tls-blocking")]

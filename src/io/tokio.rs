@@ -1,4 +1,4 @@
-//! The tokio adapter (feature `tokio`): [`WebSocket`] over any
+//! The tokio adapter (feature `tokio`): [`TokioWebSocket`] over any
 //! `tokio::io::AsyncRead + AsyncWrite`, a `Stream` and `Sink` of [`Message`]s.
 //!
 //! ```no_run
@@ -29,20 +29,22 @@ use core::task::{Context, Poll};
 use std::io::{self, IoSlice};
 use std::time::Instant;
 
-use super::connector::{ConnectOptions, TokioStream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::connector::TokioConn;
 use super::error::Error;
 use super::opening::{nonce, Decision};
+use super::options::Options;
 use super::stream::{AsyncTimer, AsyncTransport};
 use crate::handshake::{ClientRequest, Request};
 use crate::Config;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A WebSocket over a tokio stream.
-pub type WebSocket<S> = super::stream::WebSocket<TokioIo<S>>;
-/// The read half of a split tokio [`WebSocket`].
-pub type ReadHalf<S> = super::stream::ReadHalf<TokioIo<S>>;
-/// The write half of a split tokio [`WebSocket`].
-pub type WriteHalf<S> = super::stream::WriteHalf<TokioIo<S>>;
+pub type TokioWebSocket<S> = super::stream::AsyncWebSocket<TokioIo<S>>;
+/// The read half of a split tokio [`TokioWebSocket`].
+pub type TokioReadHalf<S> = super::stream::ReadHalf<TokioIo<S>>;
+/// The write half of a split tokio [`TokioWebSocket`].
+pub type TokioWriteHalf<S> = super::stream::WriteHalf<TokioIo<S>>;
 
 /// A tokio `AsyncRead + AsyncWrite` as an [`AsyncTransport`].
 #[derive(Debug)]
@@ -99,45 +101,67 @@ impl AsyncTimer for TokioTimer {
     }
 }
 
-/// Server side: answers the handshake on `stream` and returns the open WebSocket.
-pub async fn accept<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+/// Server side: answers the handshake on `stream` and returns the open TokioWebSocket.
+pub async fn accept<S>(stream: S, config: Config) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept(TokioIo(stream), config).await
+    TokioWebSocket::accept(TokioIo(stream), config).await
 }
 
-/// Server side with bytes already read from `stream` and a callback that selects a
-/// subprotocol or refuses the request.
+/// Server side with [`Options`], bytes already read from `stream`, and a callback that
+/// selects a subprotocol or refuses the request.
 pub async fn accept_with<S>(
     stream: S,
     config: Config,
+    options: Options,
     already_read: Vec<u8>,
     decide: impl FnMut(&Request<'_, '_>) -> Decision,
-) -> Result<WebSocket<S>, Error>
+) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::accept_with(TokioIo(stream), config, already_read, decide).await
+    TokioWebSocket::accept_with(TokioIo(stream), config, options, already_read, decide).await
 }
 
 /// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-tokio`; an HTTP
-/// proxy from the environment with feature `proxy`) and performs the handshake.
-pub async fn connect(uri: &str, config: Config) -> Result<WebSocket<TokioStream>, Error> {
-    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    connect_request(request, &ConnectOptions::default(), config).await
+/// proxy from the environment with feature `proxy`) and performs the handshake, all within
+/// the default [`Options::open_timeout`]. Over a stream you set up yourself, use
+/// [`connect_with`].
+pub async fn connect(uri: &str, config: Config) -> Result<TokioWebSocket<TokioConn>, Error> {
+    connect_with_options(uri, config, Options::default()).await
 }
 
-/// Client side with a prepared request (origin, subprotocols, extra headers) and explicit
-/// [`ConnectOptions`] (proxy, TLS settings): the stream comes from
-/// [`connector::open_tokio`](super::connector::open_tokio).
+/// [`connect`] with [`Options`]: `options.connect` says how the server is reached (proxy,
+/// TLS settings, `TCP_NODELAY`) and `options.open_timeout` bounds the TCP connect, the proxy
+/// tunnel, the TLS handshake and the WebSocket handshake together.
+pub async fn connect_with_options(
+    uri: &str,
+    config: Config,
+    options: Options,
+) -> Result<TokioWebSocket<TokioConn>, Error> {
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    connect_request(request, config, options).await
+}
+
+/// [`connect_with_options`] with a prepared request (origin, subprotocols, extra headers):
+/// the stream comes from [`connector::open_tokio`](super::connector::open_tokio) with
+/// `options.connect`.
 pub async fn connect_request(
     request: ClientRequest<'_>,
-    options: &ConnectOptions,
     config: Config,
-) -> Result<WebSocket<TokioStream>, Error> {
-    let stream = super::connector::open_tokio(request.uri(), options).await?;
-    WebSocket::connect_with(request, TokioIo(stream), config).await
+    options: Options,
+) -> Result<TokioWebSocket<TokioConn>, Error> {
+    let open = async {
+        let stream = super::connector::open_tokio(request.uri(), &options.connect).await?;
+        TokioWebSocket::connect_with(request, TokioIo(stream), config, options.clone()).await
+    };
+    match options.open_timeout {
+        Some(timeout) => tokio::time::timeout(timeout, open)
+            .await
+            .map_err(|_| Error::OpenTimeout)?,
+        None => open.await,
+    }
 }
 
 /// Client side over an established stream, with a prepared request.
@@ -145,9 +169,10 @@ pub async fn connect_with<S>(
     request: ClientRequest<'_>,
     stream: S,
     config: Config,
-) -> Result<WebSocket<S>, Error>
+    options: Options,
+) -> Result<TokioWebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    WebSocket::connect_with(request, TokioIo(stream), config).await
+    TokioWebSocket::connect_with(request, TokioIo(stream), config, options).await
 }

@@ -33,12 +33,37 @@ echo "--- echo_server + client"
 pids+=($!)
 wait_port "$port"
 input=$'first line\nκόσμε — unicode\n\nlast line'
-# Lines arrive as a person types them; at end of input the client closes at once, and
-# (RFC 6455 5.5.1) data still in flight after its Close is discarded, so pause before EOF.
-typed() { while IFS= read -r line; do printf '%s\n' "$line"; sleep 0.2; done <<<"$input"; sleep 0.5; }
-got=$(typed | timeout 20 "$bin/client" "ws://127.0.0.1:$port/") \
+got=$(printf '%s' "$input" | timeout 20 "$bin/client" "ws://127.0.0.1:$port/") \
   || fail "client exited with $?"
 [ "$got" = "$input" ] || fail "client echoed $(printf %q "$got"), expected $(printf %q "$input")"
+
+echo "--- no data lost at close: 1,000 lines piped at once, 20 times"
+lines=$(seq 1 1000 | sed 's/^/line /')
+for run in $(seq 1 20); do
+  got=$(printf '%s\n' "$lines" | timeout 30 "$bin/client" "ws://127.0.0.1:$port/") \
+    || fail "run $run: client exited with $?"
+  [ "$got" = "$lines" ] || fail "run $run: $(wc -l <<<"$got") of 1000 echoes, or out of order"
+done
+echo "all 1000 echoes, in order, 20 of 20 runs"
+
+echo "--- no data lost at close against python websockets"
+if venv=$(bash tests/interop/python_venv.sh); then
+  "$venv/bin/python" tests/interop/py_echo_server.py "$refuse_port" &
+  pids+=($!)
+  wait_port "$refuse_port"
+  for run in $(seq 1 5); do
+    got=$(printf '%s\n' "$lines" | timeout 30 "$bin/client" "ws://127.0.0.1:$refuse_port/") \
+      || fail "python run $run: client exited with $?"
+    [ "$got" = "$lines" ] || fail "python run $run: $(wc -l <<<"$got") of 1000 echoes"
+  done
+  kill "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+  unset 'pids[-1]'
+  sleep 0.3
+  echo "all 1000 echoes from python websockets, 5 of 5 runs"
+else
+  fail "python websockets is not available (see tests/interop/python_venv.sh)"
+fi
 
 echo "--- echo_server page"
 page=$(exec 3<>"/dev/tcp/127.0.0.1/$port"; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3)

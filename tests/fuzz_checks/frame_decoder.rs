@@ -18,8 +18,8 @@
 //! key) must reproduce the consumed input byte for byte.
 
 use wscore::frame::{
-    encode_frame, Decoder, Header, Item, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
-    RSV1, RSV2, RSV3,
+    encode_frame, Decoder, FrameHeader, Item, DEFAULT_MAX_PAYLOAD, MAX_CONTROL_PAYLOAD,
+    MAX_HEADER_LEN, RSV1, RSV2, RSV3,
 };
 use wscore::mask::apply_mask;
 use wscore::{ProtocolError, Role};
@@ -54,7 +54,7 @@ impl Config {
 /// A frame as decoded: its header and the (unmasked) payload bytes delivered so far.
 #[derive(Debug, PartialEq, Eq)]
 struct Frame {
-    header: Header,
+    header: FrameHeader,
     payload: Vec<u8>,
 }
 
@@ -96,7 +96,7 @@ fn piece_ends(len: usize, split: u8) -> Vec<usize> {
 }
 
 /// The header rules a decoder must have enforced on every header it returned.
-fn check_header(config: &Config, h: &Header) {
+fn check_header(config: &Config, h: &FrameHeader) {
     match config.role {
         Role::Server => assert!(h.mask.is_some(), "server accepted an unmasked frame"),
         Role::Client => assert!(h.mask.is_none(), "client accepted a masked frame"),
@@ -294,7 +294,7 @@ fn check_reencoding(config: &Config, stream: &[u8], trace: &Trace) {
         }
         out.extend_from_slice(&payload);
         assert_eq!(
-            Header::parse(&stream[at..]),
+            FrameHeader::parse(&stream[at..]),
             Ok(Some((frame.header, head.len())))
         );
         if frame.is_complete() {
@@ -314,7 +314,7 @@ fn check_reencoding(config: &Config, stream: &[u8], trace: &Trace) {
             assert!(tail.is_empty(), "header bytes inside a payload");
         }
         if !tail.is_empty() {
-            assert_eq!(Header::parse(tail), Ok(None), "left a complete header");
+            assert_eq!(FrameHeader::parse(tail), Ok(None), "left a complete header");
         }
         if let [b0, b1, ..] = *tail {
             check_first_bytes_pass(config, b0, b1);

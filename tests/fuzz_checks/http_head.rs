@@ -15,7 +15,7 @@
 //! - nothing panics.
 
 use wscore::handshake::{
-    parse_request, parse_response, HeadError, HeadScanner, Header, Limits, Status, EMPTY_HEADER,
+    parse_request, parse_response, HeadError, HeadScanner, HttpHeader, Limits, Status, EMPTY_HEADER,
 };
 
 const TIGHT: Limits = Limits {
@@ -57,7 +57,7 @@ fn within_limits(input: &[u8], len: usize, headers: usize, limits: &Limits) -> b
     len <= limits.max_head_len && headers <= limits.max_headers && lines_ok
 }
 
-fn same_headers(ours: &[Header<'_>], theirs: &[httparse::Header<'_>]) -> bool {
+fn same_headers(ours: &[HttpHeader<'_>], theirs: &[httparse::Header<'_>]) -> bool {
     ours.len() == theirs.len()
         && ours
             .iter()

@@ -4,19 +4,41 @@
 
 use core::time::Duration;
 
-use wscore::frame::{Decoder, Header, Item};
-use wscore::{Config, Connection, ConnectionError, Event, Role};
+use wscore::frame::{Decoder, FrameHeader, Item};
+use wscore::{Config, Connection, ConnectionError, Entropy, EntropyError, Event, Role};
 
 /// Deterministic entropy (xorshift64*), seeded per test.
-pub fn seeded_entropy(seed: u64) -> impl FnMut(&mut [u8]) + Send + 'static {
-    let mut state = seed | 1;
-    move |buf: &mut [u8]| {
+#[derive(Clone, Debug)]
+pub struct Seeded(u64);
+
+impl Entropy for Seeded {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), EntropyError> {
         for b in buf {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            *b = (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            *b = (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
         }
+        Ok(())
+    }
+}
+
+pub fn seeded_entropy(seed: u64) -> Seeded {
+    Seeded(seed | 1)
+}
+
+/// A client connection of the harness.
+pub type Client = Connection<Vec<u8>, Seeded>;
+/// A server connection of the harness.
+pub type Server = Connection<Vec<u8>>;
+
+/// The code of the peer's Close, once the closing handshake completed.
+pub fn peer_close_code<R: Entropy>(
+    conn: &Connection<Vec<u8>, R>,
+) -> Option<wscore::frame::CloseCode> {
+    match conn.state() {
+        wscore::State::Closed(wscore::Closure::Clean { received, .. }) => Some(received),
+        _ => None,
     }
 }
 
@@ -35,8 +57,8 @@ pub enum Seen {
 }
 
 /// Feeds `bytes` to `conn` in one call sequence and records every event.
-pub fn feed(
-    conn: &mut Connection,
+pub fn feed<R: Entropy>(
+    conn: &mut Connection<Vec<u8>, R>,
     now: Duration,
     bytes: &mut [u8],
     seen: &mut Vec<Seen>,
@@ -52,7 +74,8 @@ pub fn feed(
             },
             Event::Ping(p) => Seen::Ping(p.to_vec()),
             Event::Pong(p) => Seen::Pong(p.to_vec()),
-            Event::Close(c) => Seen::Close(c.code.as_u16(), c.reason.to_string()),
+            Event::Close(c) => Seen::Close(c.code().as_u16(), c.reason().to_string()),
+            Event::Decoded(_) => panic!("decoded data without an extension"),
         });
         input = rest;
     }
@@ -60,7 +83,7 @@ pub fn feed(
 }
 
 /// Everything `conn` has queued, drained through `poll_transmit` with a small buffer.
-pub fn drain(conn: &mut Connection) -> Vec<u8> {
+pub fn drain<R: Entropy>(conn: &mut Connection<Vec<u8>, R>) -> Vec<u8> {
     let mut wire = Vec::new();
     let mut buf = [0u8; 1000];
     loop {
@@ -73,11 +96,11 @@ pub fn drain(conn: &mut Connection) -> Vec<u8> {
 }
 
 /// Decodes a byte stream as `receiver` would, with no limits: for inspecting the wire.
-pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(Header, Vec<u8>)> {
+pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
     let mut decoder = Decoder::new(receiver).with_max_payload(u64::MAX);
     let mut buf = wire.to_vec();
     let mut input = &mut buf[..];
-    let mut out: Vec<(Header, Vec<u8>)> = Vec::new();
+    let mut out: Vec<(FrameHeader, Vec<u8>)> = Vec::new();
     loop {
         let (item, rest) = decoder.decode(input).expect("well-formed output");
         match item {
@@ -93,8 +116,8 @@ pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(Header, Vec<u8>)> {
 
 /// A client and a server on a virtual clock.
 pub struct Pair {
-    pub client: Connection,
-    pub server: Connection,
+    pub client: Client,
+    pub server: Server,
     pub now: Duration,
     pub client_seen: Vec<Seen>,
     pub server_seen: Vec<Seen>,
@@ -170,7 +193,7 @@ impl Pair {
 /// A masked client frame, as raw bytes, for feeding a server hand-made input.
 pub fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
     let key = [0x11, 0x22, 0x33, 0x44];
-    let mut header = Header::parse(&[b0, 0]).unwrap().unwrap().0;
+    let mut header = FrameHeader::parse(&[b0, 0]).unwrap().unwrap().0;
     header.payload_len = payload.len() as u64;
     let header = header.with_mask(key);
     let mut out = vec![0u8; payload.len() + 14];
@@ -181,7 +204,7 @@ pub fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
 
 /// An unmasked server frame, as raw bytes.
 pub fn server_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
-    let mut header = Header::parse(&[b0, 0]).unwrap().unwrap().0;
+    let mut header = FrameHeader::parse(&[b0, 0]).unwrap().unwrap().0;
     header.payload_len = payload.len() as u64;
     let mut out = vec![0u8; payload.len() + 14];
     let n = wscore::frame::encode_frame(header, payload, &mut out).unwrap();

@@ -5,14 +5,19 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use wscore::handshake::ClientRequest;
-use wscore::io::{ConnectOptions, Error, Message};
+use wscore::io::{ConnectOptions, Error, Message, Options};
 use wscore::Config;
 
 use super::servers::rt;
 
 pub async fn tokio_round_trip(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
     let request = ClientRequest::new(uri, [4; 16]).unwrap();
-    let mut ws = wscore::io::tokio::connect_request(request, options, Config::default()).await?;
+    let mut ws = wscore::io::tokio::connect_request(
+        request,
+        Config::default(),
+        Options::default().connect(options.clone()),
+    )
+    .await?;
     ws.send(Message::text("through the tunnel")).await?;
     assert_eq!(
         ws.next().await.unwrap()?,
@@ -33,7 +38,11 @@ pub fn tokio_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
 #[cfg(feature = "blocking")]
 pub fn blocking_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> {
     let request = ClientRequest::new(uri, [6; 16]).unwrap();
-    let mut ws = wscore::io::blocking::connect_request(request, options, Config::default())?;
+    let mut ws = wscore::io::blocking::connect_request(
+        request,
+        Config::default(),
+        Options::default().connect(options.clone()),
+    )?;
     let m = Message::text("blocking through the tunnel");
     ws.send(&m)?;
     assert_eq!(ws.read()?, m);
@@ -49,8 +58,15 @@ pub fn futures_client(uri: &str, options: &ConnectOptions) -> Result<(), Error> 
             let request = ClientRequest::new(uri, [8; 16]).unwrap();
             let route = Route::new(request.uri(), options)?;
             let tcp = smol::net::TcpStream::connect(route.address()).await?;
-            let mut ws =
-                wscore::io::futures::connect_route(request, &route, tcp, Config::default()).await?;
+            let options = Options::default().connect(options.clone());
+            let mut ws = wscore::io::futures::connect_route(
+                request,
+                &route,
+                tcp,
+                Config::default(),
+                options,
+            )
+            .await?;
             ws.send(Message::text("futures through the tunnel")).await?;
             assert_eq!(
                 ws.next().await.unwrap()?,

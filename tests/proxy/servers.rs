@@ -83,7 +83,7 @@ pub fn echo_server_on(port: u16, tls: bool) -> u16 {
 }
 
 async fn echo<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
-    mut ws: wscore::io::tokio::WebSocket<S>,
+    mut ws: wscore::io::tokio::TokioWebSocket<S>,
 ) {
     while let Some(Ok(m)) = ws.next().await {
         if m.is_data() && ws.send(m).await.is_err() {
