@@ -31,8 +31,8 @@
 //! against the expected ones; sent bytes decoded by the *other* library), so no benchmark can
 //! silently measure nothing.
 //!
-//! Run: `cargo bench --bench connection -- --warm-up-time 1 --measurement-time 3`. On a shared,
-//! noisy machine `CONNBENCH_MIN_OF=3000 cargo bench --bench connection` instead reports the
+//! Run: `cargo bench -p wscore-benches --bench connection -- --warm-up-time 1 --measurement-time 3`. On a shared,
+//! noisy machine `CONNBENCH_MIN_OF=3000 cargo bench -p wscore-benches --bench connection` instead reports the
 //! fastest of N iterations of the same contestants (see `docs/performance-connection.md`).
 
 use std::hint::black_box;
@@ -477,7 +477,7 @@ fn bench_send(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Noise-robust mode: `CONNBENCH_MIN_OF=N cargo bench --bench connection` runs each contestant
+// Noise-robust mode: `CONNBENCH_MIN_OF=N cargo bench -p wscore-benches --bench connection` runs each contestant
 // N times (fewer for the big workloads) and reports the fastest iteration, which filters out
 // interference from other processes on a shared machine. Same contestants, same work.
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 //! in place between messages), at level 6 with a 15-bit window, raw DEFLATE with a sync
 //! flush; inflating is of the same payload with the tail added back.
 //!
-//! Run: `cargo bench --features zlib-rs --bench deflate -- --warm-up-time 1 --measurement-time 3`.
+//! Run: `cargo bench -p wscore-benches --bench deflate -- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
 
@@ -159,7 +159,6 @@ fn compress(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("wscore-miniz"), |b| {
             b.iter(|| wscore_compress(&mut w, black_box(&msg), &mut out))
         });
-        #[cfg(feature = "zlib-rs")]
         {
             let mut w = codec(wscore::deflate::ZlibRs);
             group.bench_function(BenchmarkId::from_parameter("wscore-zlib-rs"), |b| {
@@ -181,7 +180,7 @@ fn compress(c: &mut Criterion) {
 fn inflate(c: &mut Criterion) {
     for size in [1024usize, 64 * 1024] {
         let msg = json_like(size);
-        let mut wire = Vec::new();
+        let mut wire = Vec::with_capacity(size * 2);
         flate2_compress(&mut new_flate2_compress(), &msg, &mut wire);
         let mut group = c.benchmark_group(format!("deflate/inflate/{}KiB", size / 1024));
         group.throughput(Throughput::Bytes(size as u64));
@@ -193,7 +192,6 @@ fn inflate(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter("wscore-miniz"), |b| {
             b.iter(|| wscore_inflate(&mut w, black_box(&wire), &mut out))
         });
-        #[cfg(feature = "zlib-rs")]
         {
             let mut w = codec(wscore::deflate::ZlibRs);
             wscore_inflate(&mut w, &wire, &mut out);

@@ -14,7 +14,7 @@
 //!
 //! Every contestant is checked once, outside the timed loops, against the expected payloads.
 //!
-//! Run: `cargo bench --bench frame -- --warm-up-time 1 --measurement-time 2`.
+//! Run: `cargo bench -p wscore-benches --bench frame -- --warm-up-time 1 --measurement-time 2`.
 
 mod common;
 

@@ -5,7 +5,7 @@
 //! original, and the work does not depend on the bytes, so no restore step is needed. The
 //! memcpy baseline copies between two buffers with the same alignment.
 //!
-//! Run: `cargo bench --bench mask -- --warm-up-time 1 --measurement-time 2`. Results and the
+//! Run: `cargo bench -p wscore-benches --bench mask -- --warm-up-time 1 --measurement-time 2`. Results and the
 //! method are in docs/performance.md.
 
 mod common;

@@ -4,7 +4,7 @@
 //! alike and drops out of the minimum. Prints Markdown tables: nanoseconds per call (masking)
 //! or per frame (decode, encode) and wscore's ratio to each peer (> 1: wscore is faster).
 //!
-//! Run: `cargo bench --bench ratios` (about a minute; `WSCORE_ROUNDS=N` changes the
+//! Run: `cargo bench -p wscore-benches --bench ratios` (about a minute; `WSCORE_ROUNDS=N` changes the
 //! default of 60 rounds). criterion's tables in docs/performance.md come from `mask.rs` and
 //! `frame.rs`; this is the cross-check.
 

@@ -1,37 +1,93 @@
-//! BlockingWebSocket echo server on the blocking adapter, one thread per connection.
+//! WebSocket echo server on the blocking adapter, one thread per connection.
 //!
 //! ```text
 //! cargo run --release --example blocking_echo --features blocking [-- --port 9001]
 //! ```
+//!
+//! The same safety as `echo_server`: a connection (thread) cap, an opening timeout,
+//! keepalive, a write timeout, accept errors logged and retried (flags in
+//! `examples/support/server.rs`).
 
 use std::net::TcpListener;
 
-use wscore::io::blocking::BlockingWebSocket;
-use wscore::Config;
+use std::sync::{Arc, Condvar, Mutex};
 
-fn main() -> std::io::Result<()> {
-    let port = port_arg(9001);
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
-    println!("blocking echo server on ws://127.0.0.1:{port}/");
-    for tcp in listener.incoming() {
-        let tcp = tcp?;
-        std::thread::spawn(move || {
-            let peer = tcp.peer_addr().ok();
-            if let Err(e) = echo(tcp) {
-                eprintln!("{peer:?}: {e}");
-            }
-        });
-    }
-    Ok(())
+use wscore::io::blocking::BlockingWebSocket;
+
+#[path = "support/server.rs"]
+mod support;
+use support::{choose_subprotocol, Args, ACCEPT_BACKOFF};
+
+/// Counts running connections; `acquire` waits while the cap is reached.
+struct Slots {
+    used: Mutex<usize>,
+    freed: Condvar,
+    cap: usize,
 }
 
-fn echo(tcp: std::net::TcpStream) -> Result<(), wscore::io::Error> {
+impl Slots {
+    fn acquire(&self) {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        while *used >= self.cap {
+            used = self.freed.wait(used).unwrap_or_else(|p| p.into_inner());
+        }
+        *used += 1;
+    }
+
+    fn release(&self) {
+        *self.used.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        self.freed.notify_one();
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let args = Arc::new(Args::parse("blocking_echo"));
+    let listener = TcpListener::bind((args.host.as_str(), args.port))?;
+    println!("blocking echo server on ws://{}:{}/", args.host, args.port);
+    println!("{}", args.banner());
+    let slots = Arc::new(Slots {
+        used: Mutex::new(0),
+        freed: Condvar::new(),
+        cap: args.max_connections,
+    });
+
+    loop {
+        slots.acquire();
+        let tcp = match listener.accept() {
+            Ok((tcp, _)) => tcp,
+            Err(e) => {
+                slots.release();
+                eprintln!("accept: {e}; retrying in {ACCEPT_BACKOFF:?}");
+                std::thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        let (args, slots) = (args.clone(), slots.clone());
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let peer = tcp.peer_addr().ok();
+            if let Err(e) = echo(tcp, &args) {
+                eprintln!("{peer:?}: {e}");
+            }
+
+            slots.release();
+        });
+        if let Err(e) = spawned {
+            // Out of threads: the connection is dropped, the server goes on.
+            eprintln!("spawn: {e}; retrying in {ACCEPT_BACKOFF:?}");
+            std::thread::sleep(ACCEPT_BACKOFF);
+        }
+    }
+}
+
+fn echo(tcp: std::net::TcpStream, args: &Args) -> Result<(), wscore::io::Error> {
     tcp.set_nodelay(true)?;
-    let mut config = Config::default();
-    config.max_frame_payload = 64 << 20;
-    config.max_message_size = 64 << 20;
-    config.max_queued_bytes = 64 << 20;
-    let mut ws = BlockingWebSocket::accept(tcp, config)?;
+    let mut ws = BlockingWebSocket::accept_with(
+        tcp,
+        args.config(),
+        args.options(),
+        Vec::new(),
+        choose_subprotocol,
+    )?;
     loop {
         match ws.read() {
             Ok(message) if message.is_data() => ws.send(&message)?,
@@ -40,13 +96,4 @@ fn echo(tcp: std::net::TcpStream) -> Result<(), wscore::io::Error> {
             Err(e) => return Err(e),
         }
     }
-}
-
-fn port_arg(default: u16) -> u16 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == "--port")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(default)
 }

@@ -1,98 +1,92 @@
 //! WebSocket echo server on tokio, with a browser demo page.
 //!
 //! ```text
-//! cargo run --release --example echo_server --features tokio [-- --host 127.0.0.1 --port 9001]
+//! cargo run --release --example echo_server --features tokio,deflate [-- --host 127.0.0.1 --port 9001]
 //! ```
 //!
 //! `ws://HOST:PORT/` echoes every text and binary message; `http://HOST:PORT/` serves a page
 //! whose script opens a WebSocket to this server, sends a message, and shows the echo and the
-//! close. Limits are raised for the Autobahn test suite (messages up to 64 MiB).
+//! close. Any request carrying WebSocket handshake headers gets the handshake's answer (101,
+//! or its precise refusal), never the page. It selects the subprotocols `echo`, `chat` and
+//! `superchat` when offered.
+//!
+//! Safe to expose as written: a connection cap, an opening timeout, keepalive with dead-peer
+//! detection and a write timeout, all on by default (flags in `examples/support/server.rs`);
+//! `accept()` errors (e.g. out of file descriptors) are logged and retried after a back-off,
+//! and no per-connection error ends the process.
+
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use wscore::handshake::{parse_request, Limits, Status, EMPTY_HEADER};
+use tokio::sync::Semaphore;
+use wscore::handshake::{parse_request, HeadScanner, Limits, Status, EMPTY_HEADER};
 use wscore::io::tokio::accept_with;
-use wscore::io::Options;
-use wscore::Config;
+
+#[path = "support/server.rs"]
+mod support;
+use support::{choose_subprotocol, wants_websocket, Args, ACCEPT_BACKOFF};
 
 const PAGE: &str = include_str!("echo_page.html");
 
-fn config() -> Config {
-    let mut config = Config::default();
-    config.max_frame_payload = 64 << 20;
-    config.max_message_size = 64 << 20;
-    config.max_queued_bytes = 64 << 20;
-    config
-}
-
-fn parse_args() -> (String, u16) {
-    let mut host = String::from("127.0.0.1");
-    let mut port = 9001u16;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--host" => host = args.next().expect("--host needs a value"),
-            "--port" => {
-                port = args
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .expect("--port needs a number")
-            }
-            other => {
-                eprintln!("unknown argument {other:?}; usage: echo_server [--host H] [--port P]");
-                std::process::exit(2);
-            }
-        }
-    }
-    (host, port)
-}
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (host, port) = parse_args();
-    let listener = TcpListener::bind((host.as_str(), port)).await?;
+    let args = Arc::new(Args::parse("echo_server"));
+    let listener = TcpListener::bind((args.host.as_str(), args.port)).await?;
+    let (host, port) = (&args.host, args.port);
     println!("echo server on ws://{host}:{port}/ (demo page at http://{host}:{port}/)");
+    println!("{}", args.banner());
+    let slots = Arc::new(Semaphore::new(args.max_connections));
     loop {
-        let (tcp, peer) = listener.accept().await?;
+        // At the cap, stop accepting: new clients wait in the listen backlog.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return Ok(());
+        };
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept: {e}; retrying in {ACCEPT_BACKOFF:?}");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let args = args.clone();
         tokio::spawn(async move {
-            if let Err(e) = serve(tcp).await {
+            if let Err(e) = serve(tcp, &args).await {
                 eprintln!("{peer}: {e}");
             }
+            drop(slot);
         });
     }
 }
 
-/// Reads the request head, then either upgrades to WebSocket or serves the page.
-async fn serve(mut tcp: TcpStream) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// Reads the request head, then either upgrades to WebSocket or serves the page. The whole
+/// opening (this peek included) is bounded by the opening timeout.
+async fn serve(
+    mut tcp: TcpStream,
+    args: &Args,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tcp.set_nodelay(true)?;
-    let limits = Limits::DEFAULT;
-    let mut head = Vec::new();
-    let (is_upgrade, path) = loop {
-        let mut chunk = [0u8; 4096];
-        let n = tcp.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        head.extend_from_slice(&chunk[..n]);
-        let mut headers = [EMPTY_HEADER; 64];
-        match parse_request(&head, &mut headers, &limits) {
-            Ok(Status::Partial) => continue,
-            Ok(Status::Complete((request, _))) => {
-                let upgrade = request
-                    .headers
-                    .iter()
-                    .any(|h| h.is("Upgrade") && h.value.eq_ignore_ascii_case(b"websocket"));
-                break (upgrade, request.target.to_string());
-            }
-            // Malformed: let the WebSocket handshake answer with the precise error.
-            Err(_) => break (true, String::new()),
-        }
+    let started = tokio::time::Instant::now();
+    let peek = tokio::time::timeout(args.open_timeout, peek_head(&mut tcp)).await;
+    let Ok(peeked) = peek else {
+        return Ok(()); // a slow or silent client: closed without an answer
     };
-    if !is_upgrade {
-        return serve_page(tcp, &path).await;
+    let Some((head, page_path)) = peeked? else {
+        return Ok(());
+    };
+    let page_path = match page_path {
+        Some(path) if !wants_websocket(&head) => path,
+        // A WebSocket request, or a head the parser refuses: the handshake answers it.
+        _ => String::new(),
+    };
+    if !page_path.is_empty() {
+        return serve_page(tcp, &page_path).await;
     }
-    let mut ws = accept_with(tcp, config(), Options::default(), head, |_| Ok(None)).await?;
+    let left = args.open_timeout.saturating_sub(started.elapsed());
+    let options = args.options().open_timeout(Some(left));
+    let mut ws = accept_with(tcp, args.config(), options, head, choose_subprotocol).await?;
     while let Some(message) = ws.next().await {
         let message = message?;
         if message.is_data() {
@@ -100,6 +94,35 @@ async fn serve(mut tcp: TcpStream) -> Result<(), Box<dyn std::error::Error + Sen
         }
     }
     Ok(())
+}
+
+/// Reads until the request head is complete (each byte scanned once), or the head is over
+/// the limit. Returns the bytes read and, for a well-formed request, its target; `None` when
+/// the client closed first.
+async fn peek_head(tcp: &mut TcpStream) -> std::io::Result<Option<(Vec<u8>, Option<String>)>> {
+    let limits = Limits::DEFAULT;
+    let mut scanner = HeadScanner::new(&limits);
+    let mut head = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = tcp.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&chunk[..n]);
+        match scanner.scan(&head) {
+            Ok(None) => continue,
+            // Over the limit: the handshake answers 431.
+            Err(_) => return Ok(Some((head, None))),
+            Ok(Some(_)) => {}
+        }
+        let mut headers = [EMPTY_HEADER; 64];
+        let target = match parse_request(&head, &mut headers, &limits) {
+            Ok(Status::Complete((request, _))) => Some(request.target.to_string()),
+            _ => None,
+        };
+        return Ok(Some((head, target)));
+    }
 }
 
 async fn serve_page(

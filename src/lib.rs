@@ -16,6 +16,13 @@
 //! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `core` (send queue in a [`FixedBuffer`]) or `alloc` |
 //! | runtime adapters | `io` | `std` + one feature each |
 //!
+//! The guides, one per layer plus the design, conformance and performance notes, are the
+//! pages of [`guide`]: [frames](guide::frame), [handshake](guide::handshake),
+//! [connection](guide::connection), [adapters](guide::adapters), [TLS and
+//! proxies](guide::tls_proxy), [design](guide::design),
+//! [conformance](guide::conformance), [performance](guide::performance) and
+//! [connection performance](guide::performance_connection).
+//!
 //! Each lower layer is usable on its own, without `alloc`, which is what firmware and
 //! custom runtimes need.
 //!
@@ -31,7 +38,7 @@
 //!   `alloc`, works without `std`); `zlib-rs` adds the `zlib-rs` backend (implies `std`).
 //! - `tls-blocking`, `tls-tokio`, `tls-futures` (each implies `tls`): `wss://` with rustls
 //!   (provider `ring`) for that adapter; `webpki-roots` or `native-roots` choose the roots
-//!   `connect("wss://...")` trusts. See `docs/tls-proxy.md`.
+//!   `connect("wss://...")` trusts. See [TLS and proxies](guide::tls_proxy).
 //! - `proxy`: HTTP `CONNECT` proxies for the clients, explicit or from `HTTPS_PROXY`,
 //!   `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
 //!
@@ -98,9 +105,47 @@ pub use entropy::{Entropy, EntropyError, NoEntropy};
 pub use error::{BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError};
 pub use role::Role;
 
+/// The guides of `docs/` as pages of the API documentation (nothing to import).
+///
+/// Their Rust snippets are doctested through private items of the crate root, each under the
+/// features it needs; here they are rendered only, so they are not compiled twice.
+pub mod guide {
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/frame.md"))]
+    #[cfg_attr(doctest, doc = "`docs/frame.md`")]
+    pub mod frame {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/handshake.md"))]
+    #[cfg_attr(doctest, doc = "`docs/handshake.md`")]
+    pub mod handshake {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/connection.md"))]
+    #[cfg_attr(doctest, doc = "`docs/connection.md`")]
+    pub mod connection {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/adapters.md"))]
+    #[cfg_attr(doctest, doc = "`docs/adapters.md`")]
+    pub mod adapters {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/tls-proxy.md"))]
+    #[cfg_attr(doctest, doc = "`docs/tls-proxy.md`")]
+    pub mod tls_proxy {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/design.md"))]
+    #[cfg_attr(doctest, doc = "`docs/design.md`")]
+    pub mod design {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/conformance.md"))]
+    #[cfg_attr(doctest, doc = "`docs/conformance.md`")]
+    pub mod conformance {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/performance.md"))]
+    #[cfg_attr(doctest, doc = "`docs/performance.md`")]
+    pub mod performance {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/performance-connection.md"))]
+    #[cfg_attr(doctest, doc = "`docs/performance-connection.md`")]
+    pub mod performance_connection {}
+}
+
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDocTests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/design.md")]
+struct DesignDocTests;
 
 #[cfg(doctest)]
 #[doc = include_str!("../docs/frame.md")]
@@ -113,6 +158,10 @@ struct HandshakeDocTests;
 #[cfg(all(doctest, feature = "alloc"))]
 #[doc = include_str!("../docs/connection.md")]
 struct ConnectionDocTests;
+
+#[cfg(all(doctest, feature = "deflate"))]
+#[doc = include_str!("../docs/deflate.md")]
+struct DeflateDocTests;
 
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../docs/adapters.md")]

@@ -7,7 +7,7 @@ mod check;
 
 #[test]
 fn connection_corpus_replays_clean() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/connection");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/connection");
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("the corpus directory exists")
         .map(|entry| entry.expect("readable entry").path())

@@ -1,5 +1,5 @@
 #![cfg(feature = "deflate")]
-//! Replays the committed permessage-deflate fuzz seeds (`fuzz/corpus/deflate_*`) through
+//! Replays the committed permessage-deflate fuzz seeds (`tests/corpus/deflate_*`; `fuzz/corpus` links to it) through
 //! the same checks the cargo-fuzz targets run, so plain `cargo test` exercises them.
 
 use std::fs;
@@ -12,7 +12,7 @@ mod deflate_negotiation;
 
 /// Runs `check` on every file of the target's corpus directory; returns how many there were.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "corpus", target]
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "corpus", target]
         .iter()
         .collect();
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)

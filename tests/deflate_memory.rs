@@ -333,3 +333,67 @@ fn exact_limit_miniz() {
 fn exact_limit_zlib_rs() {
     exact_limit(wscore::deflate::ZlibRs);
 }
+
+/// A server without context takeover that shares compressors: connections borrow one per
+/// message, so a warm message allocates no compressor and idle connections hold none.
+fn shared_compressors<B: Backend>(backend: B) {
+    use wscore::deflate::{DeflateClient, DeflateServer};
+    use wscore::extension::{ClientNegotiation, ServerNegotiation};
+    use wscore::handshake::{ExtensionList, Extensions, HttpHeader};
+
+    let config = DeflateConfig::new()
+        .threshold(0)
+        .server_no_context_takeover(true);
+    let server = DeflateServer::with_backend(backend.clone(), config).share_compressors(2);
+    let client = DeflateClient::with_backend(backend.clone(), DeflateConfig::new());
+    let offer = client.offer();
+    let headers = [HttpHeader::new("Sec-WebSocket-Extensions", &offer)];
+    let mut connections = Vec::new();
+    for _ in 0..3 {
+        let agreed = server.negotiate(Extensions::new(&headers)).unwrap();
+        let answer = ExtensionList::new(agreed.response.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        connections.push((agreed.extension, client.accept_codec(&answer).unwrap()));
+    }
+    let pool = server.compressor_pool().unwrap();
+    let message = deflate_util::json_like(20_000, 11);
+    let mut expected = None;
+    for round in 0..3 {
+        for (server_codec, client_codec) in &mut connections {
+            let (held, peak, wire) = measure(|| {
+                let mut wire = Vec::new();
+                server_codec.begin_outbound(DataKind::Text, Some(message.len()));
+                server_codec.outbound(&message, true, &mut wire).unwrap();
+                wire
+            });
+            // No context takeover: every message compresses to the same bytes.
+            assert_eq!(expected.get_or_insert_with(|| wire.clone()), &wire);
+            let held = held - wire.capacity() as isize;
+            if round > 0 {
+                // Warm: borrowed and returned, nothing allocated beyond the output.
+                assert!(held <= 0, "held {held}");
+                assert!(peak < 100_000, "peak {peak}");
+            }
+            assert_eq!(pool.idle_count(), 1);
+            client_codec.begin_inbound(RSV1).unwrap();
+            let mut out = Vec::new();
+            client_codec
+                .inbound(&wire, true, message.len(), &mut out)
+                .unwrap();
+            assert!(out == message);
+        }
+    }
+}
+
+#[test]
+fn shared_compressors_miniz() {
+    shared_compressors(Miniz);
+}
+
+#[cfg(feature = "zlib-rs")]
+#[test]
+fn shared_compressors_zlib_rs() {
+    shared_compressors(wscore::deflate::ZlibRs);
+}

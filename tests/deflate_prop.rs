@@ -131,18 +131,34 @@ impl Direction {
     }
 }
 
-/// Sends `message` from `tx` to `rx`: outbound in `send_cuts` pieces, inbound in
-/// `recv_cuts` pieces, judged on the way.
-fn transfer(
-    tx: &mut dyn Extension,
-    rx: &mut dyn Extension,
-    dir: &mut Direction,
-    message: &[u8],
+/// One message of a case and how it travels.
+#[derive(Clone, Debug)]
+struct Msg {
+    /// Client to server (else server to client).
+    upward: bool,
+    message: Vec<u8>,
+    /// Sent with an unknown length.
     streamed: bool,
-    send_cuts: &[usize],
-    recv_cuts: &[usize],
+    /// Where the sender's pieces are cut.
+    send_cuts: Vec<usize>,
+    /// Where the receiver's pieces are cut.
+    recv_cuts: Vec<usize>,
+    /// The receiver gets an extra empty piece with `fin`.
     empty_last: bool,
-) {
+}
+
+/// Sends `msg.message` from `tx` to `rx`: outbound in `send_cuts` pieces, inbound in
+/// `recv_cuts` pieces, judged on the way.
+fn transfer(tx: &mut dyn Extension, rx: &mut dyn Extension, dir: &mut Direction, msg: &Msg) {
+    let Msg {
+        message,
+        streamed,
+        send_cuts,
+        recv_cuts,
+        empty_last,
+        ..
+    } = msg;
+    let (streamed, empty_last) = (*streamed, *empty_last);
     let len = (!streamed).then_some(message.len());
     assert_eq!(tx.begin_outbound(DataKind::Binary, len), RSV1);
     let mut payload = Vec::new();
@@ -166,7 +182,7 @@ fn transfer(
         rx.inbound(&[], true, room, &mut received).unwrap();
     }
     assert_eq!(received.len(), message.len());
-    assert!(received == message, "round trip");
+    assert!(received == *message, "round trip");
 }
 
 #[derive(Clone, Debug)]
@@ -177,7 +193,7 @@ struct Case {
     client_nct: bool,
     keep: bool,
     level: u8,
-    messages: Vec<(bool, Vec<u8>, bool, Vec<usize>, Vec<usize>, bool)>,
+    messages: Vec<Msg>,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -196,7 +212,17 @@ fn case() -> impl Strategy<Value = Case> {
                 prop::collection::vec(any::<usize>(), 0..4),
                 prop::collection::vec(any::<usize>(), 0..6),
                 any::<bool>(),
-            ),
+            )
+                .prop_map(
+                    |(upward, message, streamed, send_cuts, recv_cuts, empty_last)| Msg {
+                        upward,
+                        message,
+                        streamed,
+                        send_cuts,
+                        recv_cuts,
+                        empty_last,
+                    },
+                ),
             1..5,
         ),
     )
@@ -238,29 +264,11 @@ fn run_case<C: Backend, S: Backend>(cb: C, sb: S, case: &Case) {
     );
     let mut up = Direction::new(case.client_window, case.client_nct);
     let mut down = Direction::new(case.server_window, case.server_nct);
-    for (upward, message, streamed, send_cuts, recv_cuts, empty_last) in &case.messages {
-        if *upward {
-            transfer(
-                &mut client,
-                &mut *server,
-                &mut up,
-                message,
-                *streamed,
-                send_cuts,
-                recv_cuts,
-                *empty_last,
-            );
+    for msg in &case.messages {
+        if msg.upward {
+            transfer(&mut client, &mut *server, &mut up, msg);
         } else {
-            transfer(
-                &mut *server,
-                &mut client,
-                &mut down,
-                message,
-                *streamed,
-                send_cuts,
-                recv_cuts,
-                *empty_last,
-            );
+            transfer(&mut *server, &mut client, &mut down, msg);
         }
     }
 }
@@ -309,27 +317,25 @@ fn every_window<B: Backend>(backend: B) {
             );
             let mut up = Direction::new(window, false);
             let mut down = Direction::new(window, false);
+            let whole = Msg {
+                upward: true,
+                message: text.clone(),
+                streamed: false,
+                send_cuts: vec![],
+                recv_cuts: vec![4096],
+                empty_last: false,
+            };
+            let streamed = Msg {
+                upward: false,
+                streamed: true,
+                send_cuts: vec![70_000],
+                recv_cuts: vec![],
+                empty_last: true,
+                ..whole.clone()
+            };
             for _ in 0..2 {
-                transfer(
-                    &mut client,
-                    &mut *server,
-                    &mut up,
-                    &text,
-                    false,
-                    &[],
-                    &[4096],
-                    false,
-                );
-                transfer(
-                    &mut *server,
-                    &mut client,
-                    &mut down,
-                    &text,
-                    true,
-                    &[70_000],
-                    &[],
-                    true,
-                );
+                transfer(&mut client, &mut *server, &mut up, &whole);
+                transfer(&mut *server, &mut client, &mut down, &streamed);
             }
             if window == 15 && level > 0 {
                 assert!(up.walker.max_distance > 4096, "w15 uses its window");

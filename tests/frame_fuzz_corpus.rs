@@ -1,5 +1,6 @@
-//! Replays the committed fuzz seed corpus (`fuzz/corpus/<target>/`) through the same checks
-//! the cargo-fuzz targets run, so plain `cargo test` on stable exercises them.
+//! Replays the committed fuzz seed corpus (`tests/corpus/<target>/`; `fuzz/corpus` is a link
+//! to it) through the same checks the cargo-fuzz targets run, so plain `cargo test` on stable
+//! exercises them.
 
 use std::fs;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ mod utf8;
 
 /// Runs `check` on every file of the target's corpus directory; returns how many there were.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "corpus", target]
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "corpus", target]
         .iter()
         .collect();
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)

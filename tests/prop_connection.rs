@@ -457,7 +457,8 @@ proptest! {
             prop_assert!(answered.any(|ping| ping == p), "pong {:?} answers no ping", p);
         }
         if let Some(last) = expected.pings.last() {
-            prop_assert_eq!(link.sender_seen.last(), Some(&Seen::Pong(last.clone())));
+            let pong = Seen::Pong(last.clone());
+            prop_assert_eq!(link.sender_seen.last(), Some(&pong));
         }
 
         // On the wire: client frames masked with a non-zero key, server frames never;

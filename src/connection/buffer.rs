@@ -32,6 +32,10 @@ pub trait SendBuffer {
     fn truncate(&mut self, len: usize);
     /// Removes the first `n` bytes, moving the rest to the front.
     fn drain_front(&mut self, n: usize);
+    /// Empties the buffer and gives back what memory it can (the connection is over).
+    fn release(&mut self) {
+        self.truncate(0);
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -66,6 +70,10 @@ impl SendBuffer for alloc::vec::Vec<u8> {
 
     fn drain_front(&mut self, n: usize) {
         self.drain(..n);
+    }
+
+    fn release(&mut self) {
+        *self = alloc::vec::Vec::new();
     }
 }
 

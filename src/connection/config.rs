@@ -43,11 +43,12 @@ pub struct Config {
     pub max_send_frame_payload: usize,
     /// Answer each ping with a pong automatically (default on).
     pub auto_pong: bool,
-    /// Send a ping after this long without receiving anything (default off). Intervals
-    /// under 1 ms count as 1 ms.
+    /// Send a ping after this long without receiving anything (default 20 s, as python
+    /// `websockets`; `None` turns keepalive off). Intervals under 1 ms count as 1 ms.
     pub keepalive_interval: Option<Duration>,
     /// After a keepalive ping, fail the connection if no pong arrives within this time
-    /// (default 30 s; only used with `keepalive_interval`).
+    /// (default 20 s; only used with `keepalive_interval`): a dead peer is detected within
+    /// `keepalive_interval + pong_timeout` of its last byte.
     pub pong_timeout: Duration,
     /// How long to wait for the peer's Close after sending ours, and for a client, how long
     /// to wait for the server to close the transport after the closing handshake
@@ -145,8 +146,8 @@ impl Default for Config {
             max_queued_bytes: 16 << 20,
             max_send_frame_payload: 1 << 20,
             auto_pong: true,
-            keepalive_interval: None,
-            pong_timeout: Duration::from_secs(30),
+            keepalive_interval: Some(Duration::from_secs(20)),
+            pong_timeout: Duration::from_secs(20),
             close_timeout: Duration::from_secs(5),
         }
     }

@@ -161,6 +161,22 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         e
     }
 
+    /// Gives up on the transport (e.g. a write timed out: the peer stopped reading): drops
+    /// every queued frame and releases the send buffer's memory. Unless the connection had
+    /// already ended, it becomes `Closed(Failed(AbnormalClosure))` (1006: no Close can be
+    /// delivered any more). Returns how it ended; [`is_finished`](Self::is_finished) is then
+    /// true.
+    pub fn abort(&mut self) -> State {
+        if !self.life.is_closed() {
+            self.life.set(State::Closed(Closure::Failed(
+                ConnectionError::AbnormalClosure,
+            )));
+        }
+        self.out.abort_all();
+        self.life.end_transport();
+        self.life.state()
+    }
+
     /// The entropy source failed for a frame the connection had to send on its own: nothing
     /// more can be masked, so nothing more is sent and the transport is done.
     pub(super) fn fail_entropy(&mut self) -> ConnectionError {

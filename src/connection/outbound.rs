@@ -192,9 +192,10 @@ impl<B: SendBuffer> Outbound<B> {
         self.close.is_some() || self.close_sent || matches!(self.current, Some((_, _, true)))
     }
 
-    /// Drops everything, even the frame under way: nothing more can be sent.
+    /// Drops everything, even the frame under way, and releases the buffer's memory:
+    /// nothing more can be sent.
     pub(crate) fn abort_all(&mut self) {
-        self.buf.truncate(0);
+        self.buf.release();
         self.sent = 0;
         self.frame_start = 0;
         self.frame_end = 0;

@@ -54,6 +54,9 @@ pub struct DeflateCodec<B: Backend> {
     /// Bytes of the current inbound message fed to the inflater since its stream last
     /// ended (`None`: no stream end in this message).
     since_stream_end: Option<usize>,
+    /// Where compressors come from and go back to without context takeover.
+    #[cfg(feature = "std")]
+    pool: Option<alloc::sync::Arc<super::pool::CompressorPool<B>>>,
 }
 
 impl<B: Backend> fmt::Debug for DeflateCodec<B> {
@@ -86,6 +89,26 @@ impl<B: Backend> DeflateCodec<B> {
             compressor: None,
             inflater: None,
             since_stream_end: None,
+            #[cfg(feature = "std")]
+            pool: None,
+        }
+    }
+
+    /// Borrows compressors from `pool` for each message instead of owning one, when this
+    /// codec compresses without context takeover (otherwise the pool is not used).
+    #[cfg(feature = "std")]
+    pub fn with_pool(mut self, pool: alloc::sync::Arc<super::pool::CompressorPool<B>>) -> Self {
+        if self.settings.compress_no_context_takeover {
+            self.pool = Some(pool);
+        }
+        self
+    }
+
+    fn compress_params(&self) -> CompressParams {
+        CompressParams {
+            window_bits: self.settings.compress_window_bits,
+            level: self.config.level,
+            mem_level: self.config.mem_level,
         }
     }
 
@@ -114,9 +137,13 @@ impl<B: Backend> DeflateCodec<B> {
         let backend = &self.backend;
         let inflater = self.inflater.get_or_insert_with(|| backend.inflater());
         let mut pos = 0;
+        // The output is zeroed before the inflater writes it (no unsafe here), so size the
+        // first step for the input (small messages stay cheap) and grow to full steps only
+        // while the output keeps filling them.
+        let mut step = input.len().saturating_mul(4).clamp(256, OUT_STEP);
         loop {
             // One byte more than the budget, to tell "exactly at the limit" from "over".
-            let room = OUT_STEP.min(remaining.saturating_add(1));
+            let room = step.min(remaining.saturating_add(1));
             let start = out.len();
             out.resize(start + room, 0);
             let result = inflater.inflate(&input[pos..], &mut out[start..]);
@@ -147,6 +174,9 @@ impl<B: Backend> DeflateCodec<B> {
             if progress.written < room && pos >= input.len() {
                 return Ok(());
             }
+            if progress.written == room {
+                step = OUT_STEP;
+            }
             if progress.consumed == 0 && progress.written == 0 {
                 return Err(INVALID);
             }
@@ -168,6 +198,13 @@ impl<B: Backend> DeflateCodec<B> {
     }
 
     fn end_outbound(&mut self) {
+        #[cfg(feature = "std")]
+        if let Some(pool) = self.pool.as_ref() {
+            if let Some(compressor) = self.compressor.take() {
+                pool.put(self.compress_params(), compressor);
+            }
+            return;
+        }
         if self.settings.compress_no_context_takeover {
             match self.config.memory {
                 MemoryPolicy::Release => self.compressor = None,
@@ -203,12 +240,14 @@ impl<B: Backend> Extension for DeflateCodec<B> {
         fin: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), ExtensionError> {
+        let params = self.compress_params();
+        if self.compressor.is_none() {
+            #[cfg(feature = "std")]
+            if let Some(pool) = self.pool.as_ref() {
+                self.compressor = pool.take(params);
+            }
+        }
         let backend = &self.backend;
-        let params = CompressParams {
-            window_bits: self.settings.compress_window_bits,
-            level: self.config.level,
-            mem_level: self.config.mem_level,
-        };
         let compressor = self
             .compressor
             .get_or_insert_with(|| backend.compressor(params));

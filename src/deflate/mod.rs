@@ -42,6 +42,8 @@ mod codec;
 mod config;
 mod negotiate;
 mod params;
+#[cfg(feature = "std")]
+mod pool;
 
 pub use backend::Miniz;
 #[cfg(feature = "zlib-rs")]
@@ -50,6 +52,8 @@ pub use codec::{CodecSettings, DeflateCodec, RSV1, TAIL};
 pub use config::{DeflateConfig, MemoryPolicy};
 pub use negotiate::{DeflateClient, DeflateServer};
 pub use params::{ClientWindowBits, DeflateParams, NAME};
+#[cfg(feature = "std")]
+pub use pool::CompressorPool;
 
 #[cfg(test)]
 mod tests;

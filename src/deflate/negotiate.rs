@@ -43,6 +43,8 @@ fn usable_window<B: Backend>(backend: &B, cap: u8) -> Option<u8> {
 pub struct DeflateServer<B: Backend = super::Miniz> {
     backend: B,
     config: DeflateConfig,
+    #[cfg(feature = "std")]
+    pool: Option<alloc::sync::Arc<super::pool::CompressorPool<B>>>,
 }
 
 impl DeflateServer {
@@ -55,7 +57,31 @@ impl DeflateServer {
 impl<B: Backend> DeflateServer<B> {
     /// A server negotiating with `config` over `backend`.
     pub fn with_backend(backend: B, config: DeflateConfig) -> Self {
-        DeflateServer { backend, config }
+        DeflateServer {
+            backend,
+            config,
+            #[cfg(feature = "std")]
+            pool: None,
+        }
+    }
+
+    /// Shares compressors between this server's connections (feature `std`): connections
+    /// that compress without context takeover borrow one from a pool for each message and
+    /// return it at the message's end; the pool keeps at most `max_idle` idle ones. Memory
+    /// is then bounded by the messages being compressed at once, and warm messages allocate
+    /// nothing. Connections with context takeover keep their own compressor.
+    #[cfg(feature = "std")]
+    pub fn share_compressors(mut self, max_idle: usize) -> Self {
+        self.pool = Some(alloc::sync::Arc::new(super::pool::CompressorPool::new(
+            max_idle,
+        )));
+        self
+    }
+
+    /// The shared compressor pool, if [`share_compressors`](Self::share_compressors) set one.
+    #[cfg(feature = "std")]
+    pub fn compressor_pool(&self) -> Option<&super::pool::CompressorPool<B>> {
+        self.pool.as_deref()
     }
 
     /// The configuration.
@@ -104,7 +130,13 @@ impl<B: Backend> DeflateServer<B> {
 
     /// The codec for settings this server agreed to.
     pub fn codec(&self, settings: CodecSettings) -> DeflateCodec<B> {
-        DeflateCodec::new(self.backend.clone(), settings, self.config)
+        let codec = DeflateCodec::new(self.backend.clone(), settings, self.config);
+        #[cfg(feature = "std")]
+        let codec = match self.pool.as_ref() {
+            Some(pool) => codec.with_pool(pool.clone()),
+            None => codec,
+        };
+        codec
     }
 }
 

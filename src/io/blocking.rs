@@ -125,7 +125,7 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
                 &clock,
                 &mut decide,
             ));
-            io.done()?;
+            io.done(options.write_timeout)?;
             result?
         };
         Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
@@ -154,7 +154,7 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
             let result = run(super::opening::connect(
                 &mut io, request, config, &options, &clock,
             ));
-            io.done()?;
+            io.done(options.write_timeout)?;
             result?
         };
         Ok(BlockingWebSocket::from_opened(stream, opened, epoch))
@@ -283,6 +283,11 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
                 Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // The write timeout passed: the peer stopped reading. Drop its queue.
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    self.conn.abort();
+                    return Err(Error::WriteTimeout);
+                }
                 Err(e) => return Err(Error::Io(e)),
             };
             self.conn.advance_transmit(n);
@@ -361,10 +366,11 @@ impl<'s, S: BlockingStream> Blocking<'s, S> {
         }
     }
 
-    /// Clears the handshake's timeouts again.
-    fn done(self) -> Result<(), Error> {
+    /// Replaces the handshake's timeouts with the connection's: reads are timed per call
+    /// from the connection's deadlines, writes by `write_timeout`.
+    fn done(self, write_timeout: Option<Duration>) -> Result<(), Error> {
         self.stream.set_read_timeout(None)?;
-        self.stream.set_write_timeout(None)?;
+        self.stream.set_write_timeout(write_timeout)?;
         Ok(())
     }
 

@@ -25,6 +25,10 @@ pub enum Error {
     /// The opening handshake did not finish within
     /// [`Options::open_timeout`](super::Options::open_timeout) (a server sent nothing).
     OpenTimeout,
+    /// The peer stopped reading: a send waited longer than
+    /// [`Options::write_timeout`](super::Options::write_timeout). The connection is over
+    /// and its queued output was dropped.
+    WriteTimeout,
     /// The peer violated the protocol (the Close was sent), timed out, or vanished.
     Connection(ConnectionError),
     /// A send was refused (see [`SendError`]).
@@ -77,6 +81,7 @@ impl fmt::Display for Error {
             Error::Send(e) => fmt::Display::fmt(e, f),
             Error::Closed => f.write_str("connection closed"),
             Error::OpenTimeout => f.write_str("the opening handshake timed out"),
+            Error::WriteTimeout => f.write_str("the peer stopped reading: a send timed out"),
             Error::Tls(e) => fmt::Display::fmt(e, f),
             Error::Proxy(e) => fmt::Display::fmt(e, f),
         }

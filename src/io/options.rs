@@ -14,6 +14,7 @@ use crate::handshake::Limits;
 /// | [`open_timeout`](Self::open_timeout) | 10 s (python `websockets`' `open_timeout`) | the whole opening handshake, both roles; `None` waits forever |
 /// | [`read_buffer`](Self::read_buffer) | 64 KiB | bytes read per call; frames larger than this are streamed through it |
 /// | [`send_high_water`](Self::send_high_water) | 128 KiB | queued bytes above which an async `Sink` waits (flushes) before taking more |
+/// | [`write_timeout`](Self::write_timeout) | 30 s | how long a send may wait for a peer that stopped reading; then the connection fails with [`Error::WriteTimeout`](super::Error::WriteTimeout) and its queue is freed |
 ///
 /// [`server_extensions`](Self::server_extensions) and
 /// [`client_extensions`](Self::client_extensions) negotiate extensions (e.g.
@@ -37,6 +38,10 @@ pub struct Options {
     pub read_buffer: usize,
     /// The send queue's high-water mark for the async `Sink`.
     pub send_high_water: usize,
+    /// How long a send may wait for the transport to take more bytes (the async `Sink`
+    /// once the queue is above the high-water mark; the blocking `send` per write). `None`
+    /// waits forever.
+    pub write_timeout: Option<Duration>,
     /// The server's extension policy (e.g. permessage-deflate), if any.
     pub server_extensions: Option<alloc::sync::Arc<dyn crate::extension::ServerNegotiation>>,
     /// The client's extension offer (e.g. permessage-deflate), if any.
@@ -54,6 +59,7 @@ impl Default for Options {
             open_timeout: Some(Duration::from_secs(10)),
             read_buffer: 64 * 1024,
             send_high_water: 128 * 1024,
+            write_timeout: Some(Duration::from_secs(30)),
             server_extensions: None,
             client_extensions: None,
             connect: ConnectOptions::default(),
@@ -93,6 +99,13 @@ impl Options {
     #[must_use]
     pub fn send_high_water(mut self, bytes: usize) -> Options {
         self.send_high_water = bytes;
+        self
+    }
+
+    /// Sets [`write_timeout`](Self#structfield.write_timeout).
+    #[must_use]
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Options {
+        self.write_timeout = timeout;
         self
     }
 

@@ -93,6 +93,10 @@ struct Inner<T: AsyncTransport> {
     shut_down: bool,
     accepted: UpgradeInfo,
     high_water: usize,
+    write_timeout: Option<Duration>,
+    /// While a send waits for the transport: when it gives up, and the timer for it.
+    write_deadline: Option<Instant>,
+    write_timer: T::Timer,
     /// When split: the halves' wakers, so a half that takes over the transport's write
     /// readiness slot can wake the other one to re-register.
     wakers: [Option<Waker>; 2],
@@ -196,6 +200,9 @@ impl<T: AsyncTransport> AsyncWebSocket<T> {
                 shut_down: false,
                 accepted: UpgradeInfo::default(),
                 high_water: options.send_high_water,
+                write_timeout: options.write_timeout,
+                write_deadline: None,
+                write_timer: T::Timer::unarmed(),
                 wakers: [None, None],
             },
         }
@@ -337,9 +344,36 @@ impl<T: AsyncTransport> Inner<T> {
 
     fn poll_ready(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
         if self.conn.queued_bytes() >= self.high_water {
-            ready!(self.poll_write_out(cx, half))?;
+            ready!(self.poll_write_bounded(cx, half))?;
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Writes out the queue like `poll_write_out`, but gives up after the write timeout: a
+    /// peer that stopped reading must not park the sender forever. Giving up aborts the
+    /// connection (its queue is freed) and ends the stream.
+    fn poll_write_bounded(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
+        match self.poll_write_out(cx, half) {
+            Poll::Ready(result) => {
+                self.write_deadline = None;
+                Poll::Ready(result.map_err(Error::Io))
+            }
+            Poll::Pending => {
+                let Some(timeout) = self.write_timeout else {
+                    return Poll::Pending;
+                };
+                let deadline = *self
+                    .write_deadline
+                    .get_or_insert_with(|| Instant::now() + timeout);
+                if self.write_timer.poll_until(cx, deadline).is_pending() {
+                    return Poll::Pending;
+                }
+                self.write_deadline = None;
+                self.conn.abort();
+                self.terminated = true;
+                Poll::Ready(Err(Error::WriteTimeout))
+            }
+        }
     }
 
     fn start_send(&mut self, message: Message) -> Result<(), Error> {
@@ -349,7 +383,7 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<Result<(), Error>> {
-        ready!(self.poll_write_out(cx, half))?;
+        ready!(self.poll_write_bounded(cx, half))?;
         Poll::Ready(Ok(()))
     }
 

@@ -115,18 +115,21 @@ pub trait Inflate: Send + fmt::Debug {
 /// Output is produced into the caller's `Vec` in steps of this many bytes.
 pub(crate) const OUT_STEP: usize = 16 * 1024;
 
-#[cfg(feature = "zlib-rs")]
 /// Runs `step` (which fills the given zeroed slice and returns `(consumed, written)`) until
-/// it has consumed all of `input` without filling its output slice.
+/// it has consumed all of `input` without filling its output slice. The first slice is
+/// sized for the input (a small message does not zero a whole step), later ones are
+/// [`OUT_STEP`] bytes.
+#[cfg(feature = "zlib-rs")]
 pub(crate) fn compress_loop(
     input: &[u8],
     out: &mut alloc::vec::Vec<u8>,
     mut step: impl FnMut(&[u8], &mut [u8]) -> Result<(usize, usize), BackendError>,
 ) -> Result<(), BackendError> {
     let mut pos = 0;
+    let mut room = (input.len() + input.len() / 16 + 128).min(OUT_STEP);
     loop {
         let start = out.len();
-        out.resize(start + OUT_STEP, 0);
+        out.resize(start + room, 0);
         let result = step(&input[pos..], &mut out[start..]);
         let (consumed, written) = match result {
             Ok(progress) => progress,
@@ -137,13 +140,18 @@ pub(crate) fn compress_loop(
         };
         out.truncate(start + written);
         pos += consumed;
-        if pos >= input.len() && written < OUT_STEP {
+        if pos >= input.len() && written < room {
             return Ok(());
         }
         if consumed == 0 && written == 0 {
+            if pos >= input.len() {
+                // The last slice was filled exactly and nothing more is pending.
+                return Ok(());
+            }
             return Err(BackendError {
                 reason: "compressor made no progress",
             });
         }
+        room = OUT_STEP;
     }
 }
