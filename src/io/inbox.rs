@@ -39,8 +39,10 @@ pub(crate) struct Inbox {
     small: usize,
     /// The size to grow to.
     large: usize,
-    /// The last read filled the buffer: grow before the next one.
+    /// The last read filled the small buffer: grow before the next one.
     grow: bool,
+    /// The last read filled the buffer: more is probably on its way, keep it large.
+    full: bool,
     /// The message being assembled and its kind.
     partial: Vec<u8>,
     partial_kind: DataKind,
@@ -75,6 +77,7 @@ impl Inbox {
             small,
             large,
             grow: false,
+            full: false,
             partial: Vec::new(),
             partial_kind: DataKind::Binary,
         }
@@ -105,15 +108,17 @@ impl Inbox {
     /// Records that `n` bytes were read into [`spare`](Self::spare).
     pub(crate) fn filled(&mut self, n: usize) {
         self.end += n;
-        if self.end == self.buf.len() && self.buf.len() < self.large {
+        self.full = self.end == self.buf.len();
+        if self.full && self.buf.len() < self.large {
             self.grow = true;
         }
     }
 
     /// The transport has nothing more to read for now: give back the large read buffer if
-    /// it holds nothing unprocessed.
+    /// it holds nothing unprocessed and the last read did not fill it (a stream of large
+    /// messages keeps it instead of growing it again for every batch).
     pub(crate) fn shrink(&mut self) {
-        if self.buf.len() > self.small && self.start == self.end {
+        if self.buf.len() > self.small && self.start == self.end && !self.full {
             self.start = 0;
             self.end = 0;
             self.buf.truncate(self.small);

@@ -57,7 +57,7 @@ pub async fn serve(mut tcp: TcpStream) -> Result<(), BoxError> {
 }
 
 /// Writes everything queued, one vectored write per header + payload piece.
-async fn flush(conn: &mut Connection, tcp: &mut TcpStream) -> Result<(), BoxError> {
+async fn flush(conn: &mut Connection<Vec<u8>>, tcp: &mut TcpStream) -> Result<(), BoxError> {
     while let Some(t) = conn.transmit() {
         let n = tcp
             .write_vectored(&[IoSlice::new(t.header), IoSlice::new(t.payload)])
