@@ -7,7 +7,7 @@
 //! ```
 
 use futures_util::{SinkExt, StreamExt};
-use wscore::io::{Error, Message};
+use wscore::io::{Error, Message, Options};
 use wscore::Config;
 
 /// Limits raised for the suite's largest cases (16 MiB messages); keepalive off, so that no
@@ -18,6 +18,17 @@ fn config() -> Config {
         .max_message_size(64 << 20)
         .max_queued_bytes(64 << 20)
         .keepalive_interval(None)
+}
+
+/// The adapter options: with the `deflate` feature, permessage-deflate is offered (the
+/// client defaults of `DeflateConfig`), so the suite's sections 12 and 13 run.
+fn options() -> Options {
+    let options = Options::default().open_timeout(Some(std::time::Duration::from_secs(30)));
+    #[cfg(feature = "deflate")]
+    let options = options.client_extensions(std::sync::Arc::new(
+        wscore::deflate::DeflateClient::new(wscore::deflate::DeflateConfig::new()),
+    ));
+    options
 }
 
 fn main() {
@@ -57,13 +68,13 @@ fn parse_count(message: Option<Message>) -> Result<u32, Error> {
 }
 
 async fn run_tokio(base: &str, agent: &str) -> Result<(), Error> {
-    use wscore::io::tokio::connect;
-    let mut ws = connect(&format!("{base}/getCaseCount"), config()).await?;
+    use wscore::io::tokio::connect_with_options;
+    let mut ws = connect_with_options(&format!("{base}/getCaseCount"), config(), options()).await?;
     let count = parse_count(ws.next().await.transpose()?)?;
     while ws.next().await.is_some() {}
     for case in 1..=count {
         let uri = format!("{base}/runCase?case={case}&agent={agent}");
-        let mut ws = match connect(&uri, config()).await {
+        let mut ws = match connect_with_options(&uri, config(), options()).await {
             Ok(ws) => ws,
             Err(e) => {
                 eprintln!("case {case}: {e}");
@@ -82,7 +93,12 @@ async fn run_tokio(base: &str, agent: &str) -> Result<(), Error> {
             }
         }
     }
-    let mut ws = connect(&format!("{base}/updateReports?agent={agent}"), config()).await?;
+    let mut ws = connect_with_options(
+        &format!("{base}/updateReports?agent={agent}"),
+        config(),
+        options(),
+    )
+    .await?;
     while ws.next().await.is_some() {}
     println!("ran {count} cases as {agent}");
     Ok(())
@@ -95,7 +111,12 @@ fn run_blocking(base: &str, agent: &str) -> Result<(), Error> {
         let addr = base.trim_start_matches("ws://");
         let tcp = TcpStream::connect(addr)?;
         tcp.set_nodelay(true)?;
-        let ws = BlockingWebSocket::connect(&format!("{base}{path}"), tcp, config())?;
+        let mut nonce = [0u8; 16];
+        wscore::Entropy::fill(&mut wscore::io::OsEntropy, &mut nonce)
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let uri = format!("{base}{path}");
+        let request = wscore::handshake::ClientRequest::new(&uri, nonce).map_err(Error::Uri)?;
+        let ws = BlockingWebSocket::connect_with(request, tcp, config(), options())?;
         Ok(ws)
     };
     let mut ws = connect("/getCaseCount")?;

@@ -1,7 +1,7 @@
 //! WebSocket echo server on tokio, with a browser demo page.
 //!
 //! ```text
-//! cargo run --release --example echo_server --features tokio [-- --host 127.0.0.1 --port 9001]
+//! cargo run --release --example echo_server --features tokio,deflate [-- --host 127.0.0.1 --port 9001]
 //! ```
 //!
 //! `ws://HOST:PORT/` echoes every text and binary message; `http://HOST:PORT/` serves a page

@@ -18,7 +18,8 @@
 //!
 //! The guides, one per layer plus the design, conformance and performance notes, are the
 //! pages of [`guide`]: [frames](guide::frame), [handshake](guide::handshake),
-//! [connection](guide::connection), [adapters](guide::adapters), [design](guide::design),
+//! [connection](guide::connection), [adapters](guide::adapters), [TLS and
+//! proxies](guide::tls_proxy), [design](guide::design),
 //! [conformance](guide::conformance), [performance](guide::performance) and
 //! [connection performance](guide::performance_connection).
 //!
@@ -35,6 +36,11 @@
 //! - `embedded-io-async`: the firmware adapter in `io`, with neither `std` nor `alloc`.
 //! - `deflate`: permessage-deflate (RFC 7692) in [`deflate`] over `miniz_oxide` (implies
 //!   `alloc`, works without `std`); `zlib-rs` adds the `zlib-rs` backend (implies `std`).
+//! - `tls-blocking`, `tls-tokio`, `tls-futures` (each implies `tls`): `wss://` with rustls
+//!   (provider `ring`) for that adapter; `webpki-roots` or `native-roots` choose the roots
+//!   `connect("wss://...")` trusts. See [TLS and proxies](guide::tls_proxy).
+//! - `proxy`: HTTP `CONNECT` proxies for the clients, explicit or from `HTTPS_PROXY`,
+//!   `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
 //!
 //! No feature changes a public type; all are additive.
 //!
@@ -116,6 +122,9 @@ pub mod guide {
     #[cfg_attr(not(doctest), doc = include_str!("../docs/adapters.md"))]
     #[cfg_attr(doctest, doc = "`docs/adapters.md`")]
     pub mod adapters {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/tls-proxy.md"))]
+    #[cfg_attr(doctest, doc = "`docs/tls-proxy.md`")]
+    pub mod tls_proxy {}
     #[cfg_attr(not(doctest), doc = include_str!("../docs/design.md"))]
     #[cfg_attr(doctest, doc = "`docs/design.md`")]
     pub mod design {}
@@ -157,3 +166,13 @@ struct DeflateDocTests;
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../docs/adapters.md")]
 struct AdaptersDocTests;
+
+#[cfg(all(
+    doctest,
+    feature = "tls-tokio",
+    feature = "tls-blocking",
+    feature = "tls-futures",
+    feature = "proxy"
+))]
+#[doc = include_str!("../docs/tls-proxy.md")]
+struct TlsProxyDocTests;

@@ -289,18 +289,25 @@ mod tests {
 
     #[test]
     fn copy_masked_matches_copy_then_mask() {
+        // Every destination offset within a block, short lengths and the long path's edges
+        // up to 4 KiB + 1.
+        const MAX: usize = 4097;
         let key = [0x5a, 0x01, 0xc3, 0x99];
-        let mut src = [0u8; 1200 + 64];
+        let mut src = [0u8; MAX];
         for (i, b) in src.iter_mut().enumerate() {
             *b = (i * 7 + 3) as u8;
         }
-        let lens = (0..=300).chain(500..=580).chain([1000, 1024, 1100, 1200]);
+        let lens = (0..=130).chain([
+            300, 511, 512, 513, 575, 576, 577, 1023, 1024, 1025, 2048, 4095, 4096, 4097,
+        ]);
+        let mut expected = [0u8; MAX + 64];
+        let mut ours = [0u8; MAX + 64];
         for len in lens {
-            for start in [0, 1, 3, 8, 13, 63] {
-                let mut expected = [0xeeu8; 1200 + 64];
+            for start in 0..64 {
+                expected.fill(0xee);
                 expected[start..start + len].copy_from_slice(&src[..len]);
                 reference(&mut expected[start..start + len], key, 0);
-                let mut ours = [0xeeu8; 1200 + 64];
+                ours.fill(0xee);
                 copy_masked(&mut ours[start..start + len], &src[..len], key);
                 assert!(ours == expected, "start {start} len {len}");
             }

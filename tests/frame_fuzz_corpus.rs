@@ -41,6 +41,19 @@ fn frame_decoder_corpus() {
 #[test]
 fn mask_corpus() {
     assert!(replay("mask", mask::run) >= 12);
+    // The corpus reaches the long path (payloads of 512 bytes or more after the 7 header
+    // bytes), at several lengths and alignments.
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "corpus", "mask"]
+        .iter()
+        .collect();
+    let long = fs::read_dir(&dir)
+        .expect("the mask corpus")
+        .filter(|entry| {
+            let len = entry.as_ref().unwrap().metadata().unwrap().len();
+            len >= 7 + 512
+        })
+        .count();
+    assert!(long >= 8, "{long} corpus files over 512 payload bytes");
 }
 
 #[test]

@@ -350,3 +350,36 @@ fn empty_payload_frames_complete_at_the_header() {
     let (item, _) = decoder.decode(rest).unwrap();
     assert_eq!(item, Item::NeedMore);
 }
+
+/// A second opinion on which close codes may appear on the wire: tungstenite's own
+/// classification (`CloseCode::from(u16).is_allowed()`), over the whole code space. The two
+/// agree everywhere except 1014 ("Bad Gateway"), which the IANA registry added after
+/// tungstenite's table was written: tungstenite files it under `Bad` and so refuses it,
+/// wscore accepts it as a registered code (see the RFC table in `src/frame/close.rs`).
+#[test]
+fn close_code_validity_agrees_with_tungstenite() {
+    use tungstenite::protocol::frame::coding::CloseCode as TCode;
+    let disagree: Vec<u16> = (0..=u16::MAX)
+        .filter(|&code| CloseCode::new(code).is_valid_on_wire() != TCode::from(code).is_allowed())
+        .collect();
+    assert_eq!(disagree, [1014]);
+    // And the named codes carry the same numbers in both crates.
+    for (ours, theirs) in [
+        (CloseCode::NORMAL, TCode::Normal),
+        (CloseCode::GOING_AWAY, TCode::Away),
+        (CloseCode::PROTOCOL_ERROR, TCode::Protocol),
+        (CloseCode::UNSUPPORTED_DATA, TCode::Unsupported),
+        (CloseCode::NO_STATUS, TCode::Status),
+        (CloseCode::ABNORMAL, TCode::Abnormal),
+        (CloseCode::INVALID_PAYLOAD, TCode::Invalid),
+        (CloseCode::POLICY_VIOLATION, TCode::Policy),
+        (CloseCode::MESSAGE_TOO_BIG, TCode::Size),
+        (CloseCode::MANDATORY_EXTENSION, TCode::Extension),
+        (CloseCode::INTERNAL_ERROR, TCode::Error),
+        (CloseCode::SERVICE_RESTART, TCode::Restart),
+        (CloseCode::TRY_AGAIN_LATER, TCode::Again),
+        (CloseCode::TLS_HANDSHAKE, TCode::Tls),
+    ] {
+        assert_eq!(ours.as_u16(), u16::from(theirs), "{theirs:?}");
+    }
+}

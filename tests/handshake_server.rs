@@ -110,11 +110,27 @@ fn accept_value_is_sha1_of_key_and_guid() {
         accept_key(b"dGhlIHNhbXBsZSBub25jZQ==").as_str(),
         "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
     );
-    // A second vector, computed independently with `printf '%s' 'x3JJHMbDL1EzLkh9GBhXDw==258EAFA5-E914-47DA-95CA-C5AB0DC85B11' | sha1sum | xxd -r -p | base64`.
-    assert_eq!(
-        accept_key(b"x3JJHMbDL1EzLkh9GBhXDw==").as_str(),
-        "HSmrc0sMlYUkAGmm5OPpG2HaGWk="
-    );
+    // More vectors, computed once outside this crate with Python's hashlib and base64
+    // (`base64.b64encode(hashlib.sha1((key + GUID).encode()).digest())`) and pasted here:
+    // all-zero and all-one nonces, a counting nonce, and keys full of `+` and `/`.
+    for (key, accept) in [
+        ("x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk="),
+        ("AAAAAAAAAAAAAAAAAAAAAA==", "ICX+Yqv66kxgM0FcWaLWlFLwTAI="),
+        ("/////////////////////w==", "XXpj4jYzLM2yUE0C7TIgMwTQh2g="),
+        ("AQIDBAUGBwgJCgsMDQ4PEA==", "C/0nmHhBztSRGR1CwL6Tf4ZjwpY="),
+        ("E4WSEcseoWr4csPLS2QJHA==", "7eQChgCtQMnVILefJAO6dK5JwPc="),
+        ("+/+/+/+/+/+/+/+/+/+/+w==", "M0DUs3om0SqzerhOhYSMM7WQuBQ="),
+    ] {
+        assert_eq!(accept_key(key.as_bytes()).as_str(), accept, "{key}");
+        // The same through the request parser: the server answers what the RFC computes.
+        let wire = rfc_with(
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            &format!("Sec-WebSocket-Key: {key}"),
+        );
+        accept_ok(&wire, |r| {
+            assert_eq!(r.accept_key().as_str(), accept, "{key}")
+        });
+    }
 }
 
 /// RFC 6455 4.2.1 (1): "An HTTP/1.1 or higher GET request"; a refusal "MUST ... return an

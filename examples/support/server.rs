@@ -13,6 +13,7 @@
 //! | `--keepalive SECS` | 20 | ping after this long without input (0: off) |
 //! | `--pong-timeout SECS` | 20 | drop a peer whose pong is this late |
 //! | `--write-timeout SECS` | 30 | drop a peer that stops reading for this long |
+//! | `--no-deflate` | | do not negotiate permessage-deflate (on when built with `deflate`) |
 //!
 //! Seconds may be fractional (`--open-timeout 0.5`).
 #![allow(dead_code)] // each example uses a different part
@@ -37,6 +38,8 @@ pub struct Args {
     pub keepalive: Option<Duration>,
     pub pong_timeout: Duration,
     pub write_timeout: Duration,
+    /// Negotiate permessage-deflate (only with the `deflate` feature).
+    pub deflate: bool,
 }
 
 impl Args {
@@ -51,6 +54,7 @@ impl Args {
             keepalive: Some(Duration::from_secs(20)),
             pong_timeout: Duration::from_secs(20),
             write_timeout: Duration::from_secs(30),
+            deflate: cfg!(feature = "deflate"),
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -70,6 +74,7 @@ impl Args {
                 }
                 "--pong-timeout" => args.pong_timeout = seconds(program, &flag, &value()),
                 "--write-timeout" => args.write_timeout = seconds(program, &flag, &value()),
+                "--no-deflate" => args.deflate = false,
                 other => usage(program, &format!("unknown argument {other:?}")),
             }
         }
@@ -87,11 +92,20 @@ impl Args {
             .pong_timeout(self.pong_timeout)
     }
 
-    /// The adapter options these flags ask for.
+    /// The adapter options these flags ask for: with the `deflate` feature, permessage-deflate
+    /// is offered to every client that asks (the server defaults of `DeflateConfig`).
     pub fn options(&self) -> Options {
-        Options::default()
+        let options = Options::default()
             .open_timeout(Some(self.open_timeout))
-            .write_timeout(Some(self.write_timeout))
+            .write_timeout(Some(self.write_timeout));
+        #[cfg(feature = "deflate")]
+        let options = if self.deflate {
+            let policy = wscore::deflate::DeflateServer::new(wscore::deflate::DeflateConfig::new());
+            options.server_extensions(std::sync::Arc::new(policy))
+        } else {
+            options
+        };
+        options
     }
 
     /// The most memory one connection can hold under these settings: the read buffer, one
@@ -107,7 +121,8 @@ impl Args {
         let per = self.worst_case_per_connection();
         format!(
             "at most {} connections, messages up to {} KiB; worst case {} MiB per connection, \
-             {} MiB in all; open timeout {:?}, keepalive {:?}, pong timeout {:?}, write timeout {:?}",
+             {} MiB in all; open timeout {:?}, keepalive {:?}, pong timeout {:?}, write timeout {:?}; \
+             permessage-deflate {}",
             self.max_connections,
             self.max_message >> 10,
             per >> 20,
@@ -116,6 +131,7 @@ impl Args {
             self.keepalive,
             self.pong_timeout,
             self.write_timeout,
+            if self.deflate { "on" } else { "off" },
         )
     }
 }
@@ -163,7 +179,7 @@ fn usage(program: &str, problem: &str) -> ! {
     eprintln!(
         "{program}: {problem}\nusage: {program} [--host H] [--port P] [--max-connections N] \
          [--max-message BYTES] [--open-timeout SECS] [--keepalive SECS] [--pong-timeout SECS] \
-         [--write-timeout SECS]"
+         [--write-timeout SECS] [--no-deflate]"
     );
     std::process::exit(2);
 }

@@ -93,7 +93,10 @@ impl<B> core::fmt::Debug for ClientHandshake<'_, B> {
 impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
     /// Renders `request` into `buffer` (which later holds the response head, then becomes
     /// the connection's send buffer). Subprotocols longer than
-    /// [`MAX_SUBPROTOCOL_LEN`] bytes cannot be offered.
+    /// [`MAX_SUBPROTOCOL_LEN`] bytes cannot be offered, and a raw extension offer set with
+    /// [`ClientRequest::extensions`] is refused ([`BuildError::ExtensionNeedsCodec`]): an
+    /// extension agreed without its codec would break the connection at its first frame, so
+    /// extensions are offered with `with_extensions`.
     pub fn new(
         request: ClientRequest<'a>,
         config: Config,
@@ -106,6 +109,9 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
             .any(|p| p.len() > MAX_SUBPROTOCOL_LEN)
         {
             return Err(BuildError::InvalidSubprotocol);
+        }
+        if request.offered_extensions().is_some() {
+            return Err(BuildError::ExtensionNeedsCodec);
         }
         let mut hs = ClientHandshake {
             request,
@@ -175,6 +181,18 @@ impl<'a, B: SendBuffer> ClientHandshake<'a, B> {
             Phase::Request => Some(&self.buf.as_slice()[self.sent..self.request_len]),
             _ => None,
         }
+    }
+
+    /// Copies as much of the request as fits into `out`; returns how many bytes (0 when
+    /// nothing is left to send).
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> usize {
+        let Some(bytes) = self.transmit() else {
+            return 0;
+        };
+        let n = bytes.len().min(out.len());
+        out[..n].copy_from_slice(&bytes[..n]);
+        self.advance_transmit(n);
+        n
     }
 
     /// Records that `n` bytes of [`transmit`](Self::transmit) were written.

@@ -180,6 +180,10 @@ pub enum BuildError {
     InvalidStatus(u16),
     /// The `Origin` value is not a sendable header value.
     InvalidOrigin,
+    /// An extension offered as a raw `Sec-WebSocket-Extensions` value to a handshake that
+    /// would have no codec for it: offer extensions through `with_extensions` (a
+    /// `ClientNegotiation`), so that what is agreed is also what runs.
+    ExtensionNeedsCodec,
     /// The handshake is not at the step this call belongs to (e.g. answering before the
     /// request head is complete, or taking the connection before the 101 is written).
     NotReady,
@@ -201,6 +205,9 @@ impl fmt::Display for BuildError {
             BuildError::InvalidExtensions => f.write_str("invalid extension list"),
             BuildError::InvalidHeader => f.write_str("invalid header"),
             BuildError::NotReady => f.write_str("the handshake is not at that step"),
+            BuildError::ExtensionNeedsCodec => {
+                f.write_str("offer extensions with with_extensions, not as a raw header value")
+            }
             BuildError::ReservedHeader => f.write_str("header is written by the handshake"),
             BuildError::InvalidStatus(s) => write!(f, "invalid rejection status {s}"),
             BuildError::InvalidOrigin => f.write_str("invalid Origin"),

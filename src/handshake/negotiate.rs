@@ -12,6 +12,10 @@
 //! WebSocket frames, fed to the frame layer with the role the endpoint plays (the client
 //! still masks, the server still unmasks).
 //!
+//! [`accept`] and [`connect`] (plus `*_with_extensions` with `alloc`) produce the
+//! [`Connection`] for the stream, configured with what was negotiated, the same way the
+//! HTTP/1.1 handshake types do.
+//!
 //! The functions take a list of [`HttpHeader`]s so that any HTTP stack's header map can be
 //! adapted without copying: build a `[Header; N]` (or a `Vec`) of borrowed names and values.
 //!
@@ -44,6 +48,10 @@ use super::grammar::{
 };
 use super::head::HttpHeader;
 use super::server::check_version;
+use super::ClientFailure;
+use crate::entropy::{Entropy, NoEntropy};
+use crate::{Config, Connection, SendBuffer};
+use core::time::Duration;
 
 /// Checks the WebSocket headers of an extended CONNECT request: `Sec-WebSocket-Version: 13`
 /// (RFC 8441 5 keeps it), a valid `Sec-WebSocket-Protocol` token list and a valid
@@ -108,8 +116,137 @@ pub fn check_response<'b>(
     headers: &[HttpHeader<'b>],
     offered_subprotocols: &[&str],
     offered_extensions: Option<&str>,
-) -> Result<Option<&'b str>, ClientError<'b, 'static>> {
+) -> Result<Option<&'b str>, ClientError<'b, 'b>> {
     check_accepted(headers, None, offered_subprotocols, offered_extensions)
+}
+
+/// What a server answers an extended CONNECT with, besides `:status 200`: the headers to
+/// send, and the connection to run on the stream.
+pub struct ExtendedConnectAnswer<B, R = NoEntropy> {
+    /// The selected subprotocol, to send as `sec-websocket-protocol` (also
+    /// [`Connection::subprotocol`]).
+    pub subprotocol: Option<&'static str>,
+    /// The negotiated extensions' header value (see [`extensions`](Self::extensions)).
+    #[cfg(feature = "alloc")]
+    extensions: Option<alloc::string::String>,
+    /// The server connection for the stream, configured with what was negotiated.
+    pub connection: Connection<B, R>,
+}
+
+impl<B, R> ExtendedConnectAnswer<B, R> {
+    /// The negotiated extensions, to send as `sec-websocket-extensions`, when
+    /// [`accept_with_extensions`] negotiated one.
+    #[cfg(feature = "alloc")]
+    pub fn extensions(&self) -> Option<&str> {
+        self.extensions.as_deref()
+    }
+}
+
+impl<B: SendBuffer, R: Entropy> core::fmt::Debug for ExtendedConnectAnswer<B, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExtendedConnectAnswer")
+            .field("subprotocol", &self.subprotocol)
+            .field("connection", &self.connection)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Server side of RFC 8441 (and RFC 9220), producing the connection the same way
+/// [`ServerHandshake`](super::ServerHandshake) does: checks the request's WebSocket headers
+/// ([`check_request`]; its error carries the status to answer), selects the first offered
+/// subprotocol that `supported` lists, and returns the connection for the stream's bytes.
+/// No extension is negotiated here; see [`accept_with_extensions`].
+pub fn accept<B: SendBuffer>(
+    headers: &[HttpHeader<'_>],
+    supported: &[&'static str],
+    config: Config,
+    buffer: B,
+    now: Duration,
+) -> Result<ExtendedConnectAnswer<B>, HandshakeError> {
+    check_request(headers)?;
+    let subprotocol =
+        select_subprotocol(headers, supported).filter(|p| p.len() <= super::MAX_SUBPROTOCOL_LEN);
+    let mut connection = Connection::server_in(config, buffer, now);
+    if let Some(protocol) = subprotocol {
+        connection = connection.with_subprotocol(protocol);
+    }
+    Ok(ExtendedConnectAnswer {
+        subprotocol,
+        #[cfg(feature = "alloc")]
+        extensions: None,
+        connection,
+    })
+}
+
+/// [`accept`] that also negotiates extensions with `negotiation` (e.g. permessage-deflate's
+/// server policy): the agreed codec runs on the returned connection and its header value is
+/// in [`ExtendedConnectAnswer::extensions`].
+#[cfg(feature = "alloc")]
+pub fn accept_with_extensions<B: SendBuffer>(
+    headers: &[HttpHeader<'_>],
+    supported: &[&'static str],
+    negotiation: &dyn crate::extension::ServerNegotiation,
+    config: Config,
+    buffer: B,
+    now: Duration,
+) -> Result<ExtendedConnectAnswer<B>, HandshakeError> {
+    let mut answer = accept(headers, supported, config, buffer, now)?;
+    if let Some(agreed) = negotiation.negotiate(Extensions::new(headers)) {
+        answer.connection = answer.connection.with_extension(agreed.extension);
+        answer.extensions = Some(agreed.response);
+    }
+    Ok(answer)
+}
+
+/// Client side of RFC 8441: checks the 2xx response's headers against the offer
+/// ([`check_response`]) and returns the client connection for the stream's bytes, with the
+/// selected subprotocol (and, with [`connect_with_extensions`], the negotiated extension).
+pub fn connect<B: SendBuffer, R: Entropy>(
+    response: &[HttpHeader<'_>],
+    offered_subprotocols: &[&str],
+    config: Config,
+    buffer: B,
+    entropy: R,
+    now: Duration,
+) -> Result<Connection<B, R>, ClientFailure> {
+    let selected =
+        check_response(response, offered_subprotocols, None).map_err(ClientFailure::from)?;
+    let mut connection = Connection::client_in(config, buffer, entropy, now);
+    if let Some(protocol) = selected {
+        connection = connection.with_subprotocol(protocol);
+    }
+    Ok(connection)
+}
+
+/// [`connect`] for an offer made with `negotiation` (its [`offer`](crate::extension::ClientNegotiation::offer)
+/// sent as `sec-websocket-extensions`): the server's answer is checked with it and the codec
+/// runs on the returned connection.
+#[cfg(feature = "alloc")]
+pub fn connect_with_extensions<B: SendBuffer, R: Entropy>(
+    response: &[HttpHeader<'_>],
+    offered_subprotocols: &[&str],
+    negotiation: &dyn crate::extension::ClientNegotiation,
+    config: Config,
+    buffer: B,
+    entropy: R,
+    now: Duration,
+) -> Result<Connection<B, R>, ClientFailure> {
+    let offer = negotiation.offer();
+    let selected = check_response(response, offered_subprotocols, Some(&offer))
+        .map_err(ClientFailure::from)?;
+    let mut connection = Connection::client_in(config, buffer, entropy, now);
+    if let Some(protocol) = selected {
+        connection = connection.with_subprotocol(protocol);
+    }
+    let answer =
+        Extensions::new(response).find(|e| e.name().eq_ignore_ascii_case(negotiation.name()));
+    if let Some(answer) = answer {
+        let extension = negotiation
+            .accept(&answer)
+            .map_err(|e| ClientFailure::from(ClientError::ExtensionRefused(e)))?;
+        connection = connection.with_extension(extension);
+    }
+    Ok(connection)
 }
 
 #[cfg(test)]

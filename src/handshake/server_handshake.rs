@@ -424,6 +424,18 @@ impl<B: SendBuffer> ServerHandshake<B> {
         }
     }
 
+    /// Copies as much of the response as fits into `out`; returns how many bytes (0 when
+    /// nothing is left to send).
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> usize {
+        let Some(bytes) = self.transmit() else {
+            return 0;
+        };
+        let n = bytes.len().min(out.len());
+        out[..n].copy_from_slice(&bytes[..n]);
+        self.advance_transmit(n);
+        n
+    }
+
     /// Records that `n` bytes of [`transmit`](Self::transmit) were written.
     pub fn advance_transmit(&mut self, n: usize) {
         self.sent = (self.sent + n).min(self.buf.as_slice().len());

@@ -29,11 +29,12 @@ use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
+use super::connector::BlockingConn;
 use super::driver::OpeningIo;
 use super::error::Error;
 use super::inbox::{queue, Inbox};
 use super::message::Message;
-use super::opening::{connect, nonce, serve, Decision, Opened, StdConnection, UpgradeInfo};
+use super::opening::{nonce, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
 use crate::frame::CloseCode;
 use crate::handshake::{ClientRequest, Request};
@@ -150,7 +151,9 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
         let clock = || epoch.elapsed();
         let opened = {
             let mut io = Blocking::new(&mut stream, epoch, options.open_timeout);
-            let result = run(connect(&mut io, request, config, &options, &clock));
+            let result = run(super::opening::connect(
+                &mut io, request, config, &options, &clock,
+            ));
             io.done(options.write_timeout)?;
             result?
         };
@@ -306,6 +309,46 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
     fn now(&self) -> Duration {
         self.epoch.elapsed()
     }
+}
+
+/// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-blocking`; an
+/// HTTP proxy from the environment with feature `proxy`) and performs the handshake, all
+/// within the default [`Options::open_timeout`]. The connection's timers run on the
+/// socket's timeouts, through TLS too ([`BlockingConn`] is a [`BlockingStream`]). Over a
+/// stream you set up yourself, use [`BlockingWebSocket::connect_with`].
+pub fn connect(uri: &str, config: Config) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    connect_with_options(uri, config, Options::default())
+}
+
+/// [`connect`] with [`Options`]: `options.connect` says how the server is reached (proxy,
+/// TLS settings, `TCP_NODELAY`) and `options.open_timeout` bounds the TCP connect, the proxy
+/// tunnel, the TLS handshake and the WebSocket handshake together.
+pub fn connect_with_options(
+    uri: &str,
+    config: Config,
+    options: Options,
+) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
+    connect_request(request, config, options)
+}
+
+/// [`connect_with_options`] with a prepared request (origin, subprotocols, extra headers):
+/// the stream comes from [`connector::open_blocking`](super::connector::open_blocking) with
+/// `options.connect`.
+pub fn connect_request(
+    request: ClientRequest<'_>,
+    config: Config,
+    options: Options,
+) -> Result<BlockingWebSocket<BlockingConn>, Error> {
+    let start = Instant::now();
+    let stream =
+        super::connector::open_blocking(request.uri(), &options.connect, options.open_timeout)?;
+    // What is left of the opening timeout is the handshake's.
+    let left = options
+        .open_timeout
+        .map(|timeout| timeout.saturating_sub(start.elapsed()));
+    let options = options.open_timeout(left);
+    BlockingWebSocket::connect_with(request, stream, config, options)
 }
 
 /// The blocking stream as the handshake driver sees it: reads and writes bounded by the

@@ -28,6 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! permessage-deflate is not available here: its codec needs an allocator (about 350 KiB of
+//! compressor state and 45 KiB of inflater state per connection, see `docs/deflate.md`),
+//! more than this adapter's caller-provided buffers are meant for; extension offers are
+//! declined.
+//!
 //! Messages arrive as pieces ([`Data`] with `first`/`last`), which is how a device streams a
 //! message larger than its memory. Timers: embedded-io-async has none, so arm your
 //! executor's timer for [`Connection::poll_timeout`] and call

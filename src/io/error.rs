@@ -2,6 +2,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::connector::{ProxyError, TlsError};
 use crate::handshake::{ClientFailure, HandshakeError, UriError};
 use crate::{ConnectionError, SendError};
 
@@ -34,6 +35,13 @@ pub enum Error {
     Send(SendError),
     /// The connection is closed: the closing handshake is complete. Not a failure.
     Closed,
+    /// Client side: TLS could not be set up (a missing feature, no root store, a failed
+    /// TLS handshake...). Present in every build; only the `tls-*` features produce the
+    /// variants that need rustls.
+    Tls(TlsError),
+    /// Client side: the HTTP proxy could not be used or refused the tunnel. Present in every
+    /// build; only the `proxy` feature produces it.
+    Proxy(ProxyError),
 }
 
 /// A client handshake the server did not accept.
@@ -74,6 +82,8 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("connection closed"),
             Error::OpenTimeout => f.write_str("the opening handshake timed out"),
             Error::WriteTimeout => f.write_str("the peer stopped reading: a send timed out"),
+            Error::Tls(e) => fmt::Display::fmt(e, f),
+            Error::Proxy(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -84,6 +94,8 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             Error::Connection(e) => Some(e),
             Error::Send(e) => Some(e),
+            Error::Tls(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             _ => None,
         }
     }
@@ -98,6 +110,18 @@ impl From<std::io::Error> for Error {
 impl From<ConnectionError> for Error {
     fn from(e: ConnectionError) -> Error {
         Error::Connection(e)
+    }
+}
+
+impl From<TlsError> for Error {
+    fn from(e: TlsError) -> Error {
+        Error::Tls(e)
+    }
+}
+
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Error {
+        Error::Proxy(e)
     }
 }
 

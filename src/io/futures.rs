@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::connector::{FuturesConn, Route};
 use super::error::Error;
 use super::opening::{nonce, Decision};
 use super::options::Options;
@@ -108,4 +109,55 @@ where
 {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
     FuturesWebSocket::connect_with(request, FuturesIo(stream), config, Options::default()).await
+}
+
+/// Client side through [`connector`](super::connector): `stream` is connected to
+/// [`route.address()`](super::connector::Route::address) (the proxy, or the server); the
+/// proxy tunnel and TLS (feature `tls-futures`) are set up over it, then the handshake for
+/// the prepared `request` (origin, subprotocols, extra headers), all within
+/// `options.open_timeout` (timed with `futures-timer`). Build the route from
+/// `options.connect`.
+///
+/// ```no_run
+/// use wscore::handshake::ClientRequest;
+/// use wscore::io::connector::Route;
+/// use wscore::io::Options;
+///
+/// # async fn run() -> Result<(), wscore::io::Error> {
+/// let options = Options::default();
+/// let request = ClientRequest::new("wss://echo.example/chat", [7; 16]).map_err(wscore::io::Error::Uri)?;
+/// let route = Route::new(request.uri(), &options.connect)?;
+/// let tcp = smol::net::TcpStream::connect(route.address()).await?;
+/// let ws = wscore::io::futures::connect_route(request, &route, tcp, wscore::Config::default(), options).await?;
+/// # let _ = ws; Ok(()) }
+/// ```
+pub async fn connect_route<S>(
+    request: ClientRequest<'_>,
+    route: &Route,
+    stream: S,
+    config: Config,
+    options: Options,
+) -> Result<FuturesWebSocket<FuturesConn<S>>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let open = async {
+        let stream = super::connector::establish_futures(stream, route).await?;
+        FuturesWebSocket::connect_with(request, FuturesIo(stream), config, options.clone()).await
+    };
+    let Some(timeout) = options.open_timeout else {
+        return open.await;
+    };
+    let mut open = core::pin::pin!(open);
+    let mut delay = futures_timer::Delay::new(timeout);
+    core::future::poll_fn(|cx| {
+        if let Poll::Ready(result) = open.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        match Pin::new(&mut delay).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Error::OpenTimeout)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }

@@ -8,10 +8,15 @@
 //! | `futures-io` | `futures` | `futures_io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
 //! | `embedded-io-async` | `embedded` | `embedded_io_async::Read + Write`, no `std`, no `alloc` |
 //!
+//! Clients reach servers through [`connector`]: TCP, an HTTP CONNECT proxy (`proxy`, see
+//! `proxy`), TLS (`tls-blocking`, `tls-tokio`, `tls-futures`, see `tls`).
+//!
 //! Every adapter reads straight into the buffer the connection unmasks in place (no
 //! intermediate copy, no re-initialised read buffer), writes each frame's header and payload
 //! with one vectored write, and answers pings and echoes Close on its own.
 
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+pub mod connector;
 mod driver;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod error;
@@ -30,11 +35,23 @@ pub mod blocking;
 pub mod embedded;
 #[cfg(feature = "futures-io")]
 pub mod futures;
+#[cfg(all(
+    feature = "proxy",
+    any(feature = "blocking", feature = "tokio", feature = "futures-io")
+))]
+pub mod proxy;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub mod stream;
+#[cfg(all(
+    feature = "tls",
+    any(feature = "blocking", feature = "tokio", feature = "futures-io")
+))]
+pub mod tls;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+#[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
+pub use connector::{ConnectOptions, ProxyError, ProxyRefusal, RustlsError, TlsError};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use error::{Error, Rejected};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]

@@ -3,6 +3,7 @@
 
 use core::time::Duration;
 
+use super::connector::ConnectOptions;
 use crate::handshake::Limits;
 
 /// How an adapter runs the opening handshake and the connection over its transport.
@@ -18,6 +19,12 @@ use crate::handshake::Limits;
 /// [`server_extensions`](Self::server_extensions) and
 /// [`client_extensions`](Self::client_extensions) negotiate extensions (e.g.
 /// permessage-deflate); without them every extension offer is declined.
+///
+/// [`connect`](Self::connect) says how a client that opens its own connection
+/// (`tokio::connect*`, `blocking::connect*`, `futures::connect_route` through its
+/// [`Route`](super::connector::Route)) reaches the server: the proxy, the TLS settings,
+/// `TCP_NODELAY`. Servers and the `connect_with` functions over a stream of your own ignore
+/// it. `open_timeout` bounds the TCP connect, the proxy tunnel and the TLS handshake too.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
@@ -39,6 +46,10 @@ pub struct Options {
     pub server_extensions: Option<alloc::sync::Arc<dyn crate::extension::ServerNegotiation>>,
     /// The client's extension offer (e.g. permessage-deflate), if any.
     pub client_extensions: Option<alloc::sync::Arc<dyn crate::extension::ClientNegotiation>>,
+    /// How a client reaches the server: proxy, TLS, `TCP_NODELAY` (see [`ConnectOptions`];
+    /// default: the proxy from the environment with feature `proxy`, the compiled-in root
+    /// stores for `wss://`).
+    pub connect: ConnectOptions,
 }
 
 impl Default for Options {
@@ -51,6 +62,7 @@ impl Default for Options {
             write_timeout: Some(Duration::from_secs(30)),
             server_extensions: None,
             client_extensions: None,
+            connect: ConnectOptions::default(),
         }
     }
 }
@@ -114,6 +126,14 @@ impl Options {
         offer: alloc::sync::Arc<dyn crate::extension::ClientNegotiation>,
     ) -> Options {
         self.client_extensions = Some(offer);
+        self
+    }
+
+    /// Sets [`connect`](Self#structfield.connect): the proxy, TLS and socket settings of a
+    /// client that opens its own connection.
+    #[must_use]
+    pub fn connect(mut self, connect: ConnectOptions) -> Options {
+        self.connect = connect;
         self
     }
 

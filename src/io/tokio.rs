@@ -30,8 +30,8 @@ use std::io::{self, IoSlice};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
+use super::connector::TokioConn;
 use super::error::Error;
 use super::opening::{nonce, Decision};
 use super::options::Options;
@@ -124,31 +124,37 @@ where
     TokioWebSocket::accept_with(TokioIo(stream), config, options, already_read, decide).await
 }
 
-/// Client side: opens a TCP connection to a `ws://` URI and performs the handshake. For
-/// `wss://`, set up TLS yourself and use [`connect_with`].
-pub async fn connect(uri: &str, config: Config) -> Result<TokioWebSocket<TcpStream>, Error> {
+/// Client side: connects to a `ws://` or `wss://` URI (TLS with feature `tls-tokio`; an HTTP
+/// proxy from the environment with feature `proxy`) and performs the handshake, all within
+/// the default [`Options::open_timeout`]. Over a stream you set up yourself, use
+/// [`connect_with`].
+pub async fn connect(uri: &str, config: Config) -> Result<TokioWebSocket<TokioConn>, Error> {
     connect_with_options(uri, config, Options::default()).await
 }
 
-/// [`connect`] with [`Options`]: `options.open_timeout` bounds the TCP connect and the
-/// handshake together.
+/// [`connect`] with [`Options`]: `options.connect` says how the server is reached (proxy,
+/// TLS settings, `TCP_NODELAY`) and `options.open_timeout` bounds the TCP connect, the proxy
+/// tunnel, the TLS handshake and the WebSocket handshake together.
 pub async fn connect_with_options(
     uri: &str,
     config: Config,
     options: Options,
-) -> Result<TokioWebSocket<TcpStream>, Error> {
+) -> Result<TokioWebSocket<TokioConn>, Error> {
     let request = ClientRequest::new(uri, nonce()?).map_err(Error::Uri)?;
-    let target = *request.uri();
-    if target.is_secure() {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs a TLS stream: use connect_with",
-        )));
-    }
+    connect_request(request, config, options).await
+}
+
+/// [`connect_with_options`] with a prepared request (origin, subprotocols, extra headers):
+/// the stream comes from [`connector::open_tokio`](super::connector::open_tokio) with
+/// `options.connect`.
+pub async fn connect_request(
+    request: ClientRequest<'_>,
+    config: Config,
+    options: Options,
+) -> Result<TokioWebSocket<TokioConn>, Error> {
     let open = async {
-        let tcp = TcpStream::connect((target.host_unbracketed(), target.port())).await?;
-        tcp.set_nodelay(true)?;
-        TokioWebSocket::connect_with(request, TokioIo(tcp), config, options.clone()).await
+        let stream = super::connector::open_tokio(request.uri(), &options.connect).await?;
+        TokioWebSocket::connect_with(request, TokioIo(stream), config, options.clone()).await
     };
     match options.open_timeout {
         Some(timeout) => tokio::time::timeout(timeout, open)

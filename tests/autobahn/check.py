@@ -8,9 +8,8 @@ exits non-zero when anything is wrong.
 
 A case passes only when BOTH `behavior` and `behaviorClose` are OK or
 INFORMATIONAL. Everything else (NON-STRICT, FAILED, WRONG CODE,
-UNIMPLEMENTED, unknown values, missing fields) fails, with one exception:
-UNIMPLEMENTED is tolerated in sections 12 and 13 (permessage-deflate) unless
---strict-unimplemented is given.
+UNIMPLEMENTED, unknown values, missing fields) fails, in every section:
+permessage-deflate (12 and 13) is implemented, so UNIMPLEMENTED there is a failure too.
 
 The run as a whole also fails when an expected agent is missing, when an
 agent has no cases (or fewer than --min-cases), or when a requested side has
@@ -32,7 +31,6 @@ COLUMNS = ("OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED")
 # Severity used to pick one column per case from its two verdicts.
 SEVERITY = {"OK": 0, "INFORMATIONAL": 1, "UNIMPLEMENTED": 2, "NON-STRICT": 3}
 PASSING = {"OK", "INFORMATIONAL"}
-COMPRESSION_SECTIONS = {12, 13}
 
 
 def case_key(case_id):
@@ -58,10 +56,9 @@ def case_column(result):
     return max(cols, key=lambda c: SEVERITY.get(c, 99))
 
 
-def case_passes(case_id, result, strict_unimplemented):
+def case_passes(result):
+    """Every section is held to the same rule, compression included."""
     allowed = set(PASSING)
-    if not strict_unimplemented and section_of(case_id) in COMPRESSION_SECTIONS:
-        allowed.add("UNIMPLEMENTED")
     return result.get("behavior") in allowed and result.get("behaviorClose") in allowed
 
 
@@ -97,8 +94,7 @@ def check_side(side, index_path, expected, args, out):
     out.append("## Autobahn %s (%s)" % (side, index_path))
     out.append("")
     out.append("Each case is counted once, under the worse of its two verdicts; FAILED also "
-               "counts WRONG CODE and any other verdict. Passing: OK or INFORMATIONAL%s."
-               % ("" if args.strict_unimplemented else " (UNIMPLEMENTED tolerated in 12/13)"))
+               "counts WRONG CODE and any other verdict. Passing: OK or INFORMATIONAL.")
     out.append("")
     for agent in expected:
         if agent not in index:
@@ -127,7 +123,7 @@ def check_side(side, index_path, expected, args, out):
             sec = section_of(case_id)
             col = case_column(result)
             counts.setdefault(sec, dict.fromkeys(COLUMNS, 0))[col] += 1
-            if not case_passes(case_id, result, args.strict_unimplemented):
+            if not case_passes(result):
                 failing.append((case_id, result))
 
         out.append("### %s: agent `%s` (%d cases, %d failing)" % (side, agent, len(cases), len(failing)))
@@ -177,7 +173,7 @@ def main(argv=None):
     p.add_argument("--clients", nargs="?", const="", metavar="AGENT[,AGENT...]",
                    help="check the client side; agents listed must be present")
     p.add_argument("--strict-unimplemented", action="store_true",
-                   help="also fail UNIMPLEMENTED in sections 12/13")
+                   help="accepted for compatibility: UNIMPLEMENTED always fails")
     p.add_argument("--min-cases", type=int, default=1, metavar="N",
                    help="fail an agent with fewer than N cases (default: 1)")
     p.add_argument("--expect-cases", action="append", default=[], metavar="SIDE=N",

@@ -24,11 +24,11 @@ expect() {
     else failed=$((failed + 1)); sed 's/^/    | /' "$OUT/out" | head -40; fi
 }
 
-expect "pass: both sides, agents present" 0 "Verdict: PASS" "| 12 | 0 | 0 | 0 | 1 | 0 | 1 |" \
+expect "pass: both sides, agents present" 0 "Verdict: PASS" "| 12 | 1 | 0 | 0 | 0 | 0 | 1 |" \
     -- --reports "$FX/pass" --servers good --clients client-a
 expect "pass: sides auto-detected" 0 "Autobahn servers" "Autobahn clients" -- --reports "$FX/pass"
-expect "pass: UNIMPLEMENTED 12/13 fails when strict" 1 "\`12.1.1\`" "\`13.7.18\`" \
-    -- --reports "$FX/pass" --servers good --strict-unimplemented
+expect "UNIMPLEMENTED fails in 12/13 too" 1 "\`12.1.1\`" "\`13.7.18\`" \
+    -- --reports "$FX/unimplemented" --servers good
 expect "pass: expected agent missing" 1 "expected agent 'tokio' is missing" \
     -- --reports "$FX/pass" --servers good,tokio
 expect "pass: too few cases" 1 "only 5 cases, expected at least 100" \

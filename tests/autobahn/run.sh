@@ -30,7 +30,7 @@
 #   AB_CLIENT_TIMEOUT  seconds for one client testee              (600)
 #   AB_MIN_CASES       minimum cases per agent for the checker    (301 with the
 #                      default AB_CASES/AB_EXCLUDE_CASES, else 1)
-#   AB_STRICT_UNIMPLEMENTED=1  UNIMPLEMENTED fails in 12/13 too
+#   (UNIMPLEMENTED fails in every section, compression included)
 #   AB_MARKDOWN        file to write the checker's summary to     (none)
 #   AB_PYTHON2         Python 2.7 interpreter                     (pyenv's 2.7.18)
 #   AB_VENV            wstest virtualenv                          (tests/autobahn/venv)
@@ -342,7 +342,6 @@ fi
 if ((${#clients[@]})); then
     check_args+=(--clients "$(IFS=,; echo "${clients[*]%%=*}")" --expect-cases "clients=$CLIENT_CASES")
 fi
-if [[ ${AB_STRICT_UNIMPLEMENTED:-0} == 1 ]]; then check_args+=(--strict-unimplemented); fi
 if [[ -n ${AB_MARKDOWN:-} ]]; then check_args+=(--markdown "$AB_MARKDOWN"); fi
 rc=0
 python3 "$HERE/check.py" "${check_args[@]}" || rc=$?

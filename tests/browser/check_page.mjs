@@ -12,6 +12,10 @@ import { join } from 'node:path';
 
 const EXPECT_ECHO = 'hello from the browser';
 const EXPECT_STATUS = 'closed 1000 clean';
+// The server is built with `deflate`: the browser's connection negotiates it, and the 4 KiB
+// message (over the 1 KiB threshold) goes both ways compressed.
+const EXPECT_EXTENSIONS = process.env.EXPECT_EXTENSIONS ?? 'permessage-deflate';
+const EXPECT_BIG = 'identical';
 
 const url = process.argv[2];
 if (!url) {
@@ -53,15 +57,20 @@ try {
   const seen = await page.evaluate(() => ({
     title: document.title,
     echo: document.querySelector('#echo')?.textContent ?? null,
+    extensions: document.querySelector('#extensions')?.textContent ?? null,
+    big: document.querySelector('#big')?.textContent ?? null,
     status: document.querySelector('#status')?.textContent ?? null,
   }));
-  console.log(`observed: title=${JSON.stringify(seen.title)} #echo=${JSON.stringify(seen.echo)} #status=${JSON.stringify(seen.status)}`);
+  console.log(`observed: title=${JSON.stringify(seen.title)} #echo=${JSON.stringify(seen.echo)} #extensions=${JSON.stringify(seen.extensions)} #big=${JSON.stringify(seen.big)} #status=${JSON.stringify(seen.status)}`);
 
   const problems = [];
   if (timedOut) problems.push(`document.title did not become "done" within ${timeoutMs / 1000}s`);
   if (seen.echo === null) problems.push('no #echo element');
   else if (seen.echo.trim() !== EXPECT_ECHO) problems.push(`#echo is ${JSON.stringify(seen.echo)}, expected ${JSON.stringify(EXPECT_ECHO)}`);
   if (seen.status === null) problems.push('no #status element');
+  if (!seen.extensions || !seen.extensions.trim().startsWith(EXPECT_EXTENSIONS)) problems.push(`#extensions is ${JSON.stringify(seen.extensions)}, expected ${JSON.stringify(EXPECT_EXTENSIONS)}`);
+  if (seen.big?.trim() !== EXPECT_BIG) problems.push(`#big is ${JSON.stringify(seen.big)}, expected ${JSON.stringify(EXPECT_BIG)}`);
+  if (!seen.status) problems.push('no #status');
   else if (seen.status.trim() !== EXPECT_STATUS) problems.push(`#status is ${JSON.stringify(seen.status)}, expected ${JSON.stringify(EXPECT_STATUS)}`);
 
   if (problems.length) {

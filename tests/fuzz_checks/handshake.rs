@@ -13,8 +13,8 @@
 //! - the parser never waits for more input beyond `max_head_len` bytes.
 
 use wscore::handshake::{
-    accept_key, parse_response, ClientError, ClientRequest, HandshakeError, Limits, Request,
-    Status, EMPTY_HEADER,
+    parse_response, ClientError, ClientRequest, HandshakeError, Limits, Request, Status,
+    EMPTY_HEADER,
 };
 
 const TIGHT: Limits = Limits {
@@ -32,6 +32,11 @@ pub const OFFERED_EXTENSIONS: &str = "permessage-deflate; client_max_window_bits
 
 /// Entry point shared by the fuzz target and the corpus replay.
 pub fn run(data: &[u8]) {
+    // The oracle itself against RFC 6455 1.3's example.
+    assert_eq!(
+        oracle_accept(b"dGhlIHNhbXBsZSBub25jZQ=="),
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    );
     let Some((&selector, input)) = data.split_first() else {
         return;
     };
@@ -57,7 +62,11 @@ fn server(input: &[u8], limits: &Limits) {
             assert!(request.headers().len() <= limits.max_headers);
             assert_eq!(request.head().method, "GET");
             assert!(request.head().minor_version >= 1);
-            assert_eq!(request.accept_key(), accept_key(request.key().as_bytes()));
+            assert_eq!(
+                request.accept_key().as_str(),
+                oracle_accept(request.key().as_bytes()),
+                "Sec-WebSocket-Accept differs from an independent SHA-1 + base64"
+            );
             answer_and_check(&request);
             check_prefixes(&input[..len], limits);
         }
@@ -202,4 +211,89 @@ fn client(input: &[u8], limits: &Limits) {
         }
         Err(_) => {}
     }
+}
+
+/// `Sec-WebSocket-Accept` computed without wscore's code or dependencies: a textbook SHA-1
+/// (FIPS 180-4, 6.1) and base64 (RFC 4648, 4), written independently here.
+pub fn oracle_accept(key: &[u8]) -> String {
+    let mut message = key.to_vec();
+    message.extend_from_slice(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    base64(&sha1(&message))
+}
+
+fn sha1(message: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xefcd_ab89,
+        0x98ba_dcfe,
+        0x1032_5476,
+        0xc3d2_e1f0,
+    ];
+    let mut padded = message.to_vec();
+    padded.push(0x80);
+    while padded.len() % 64 != 56 {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&(message.len() as u64 * 8).to_be_bytes());
+    for block in padded.chunks(64) {
+        let mut w = [0u32; 80];
+        for t in 0..16 {
+            w[t] = u32::from_be_bytes([
+                block[4 * t],
+                block[4 * t + 1],
+                block[4 * t + 2],
+                block[4 * t + 3],
+            ]);
+        }
+        for t in 16..80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (t, &wt) in w.iter().enumerate() {
+            let (f, k) = match t {
+                0..=19 => ((b & c) | (!b & d), 0x5a82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ed9_eba1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8f1b_bcdc),
+                _ => (b ^ c ^ d, 0xca62_c1d6u32),
+            };
+            let temp = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(wt);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = temp;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (chunk, word) in out.chunks_mut(4).zip(h) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let n = group.len();
+        let v = (u32::from(group[0]) << 16)
+            | (u32::from(*group.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*group.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= n {
+                out.push(char::from(ALPHABET[(v >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

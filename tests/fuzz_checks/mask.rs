@@ -1,7 +1,9 @@
 //! Fuzz check for `wscore::mask::apply_mask` against a plain byte loop.
 //!
 //! Input layout: 4 key bytes, a phase byte (used as-is, so phases above 3 are exercised and
-//! must behave like `phase % 4`), a split byte, an alignment byte, then the buffer to mask.
+//! must behave like `phase % 4`), a split byte, an alignment byte (0..=63 after `% 64`: a
+//! payload of 512 bytes or more takes the path that first masks up to a 64-byte boundary,
+//! and the offset moves that boundary), then the buffer to mask.
 //! Shorter inputs are padded with zeros so every input checks something.
 //!
 //! Invariants: the result equals the reference at the chosen start alignment, bytes around
@@ -26,7 +28,7 @@ pub fn run(data: &[u8]) {
     let key = [head[0], head[1], head[2], head[3]];
     let phase = usize::from(head[4]);
     let split = usize::from(head[5]) % (payload.len() + 1);
-    let align = usize::from(head[6] % 16);
+    let align = usize::from(head[6] % 64);
 
     let mut expected = payload.to_vec();
     reference(&mut expected, key, phase);

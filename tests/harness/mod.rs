@@ -1,11 +1,17 @@
 //! A two-peer test harness: a client and a server `Connection` joined by an in-memory pipe,
-//! driven by a virtual clock and seeded entropy.
+//! driven by a virtual clock and seeded entropy. The peers' send queues are `Vec`s (with
+//! `alloc`: `Pair::new`, `Pair::with_configs`) or `FixedBuffer`s over caller-provided arrays
+//! (every feature set, including core only: `Pair::fixed`); the test code itself keeps its
+//! records in `std` collections, which an integration test always links.
 #![allow(dead_code)] // each test crate uses a different part of the harness
 
 use core::time::Duration;
 
 use wscore::frame::{Decoder, FrameHeader, Item};
-use wscore::{Config, Connection, ConnectionError, Entropy, EntropyError, Event, Role};
+use wscore::{
+    Config, Connection, ConnectionError, Entropy, EntropyError, Event, FixedBuffer, Role,
+    SendBuffer,
+};
 
 /// Deterministic entropy (xorshift64*), seeded per test.
 #[derive(Clone, Debug)]
@@ -28,13 +34,13 @@ pub fn seeded_entropy(seed: u64) -> Seeded {
 }
 
 /// A client connection of the harness.
-pub type Client = Connection<Vec<u8>, Seeded>;
+pub type Client<B = Vec<u8>> = Connection<B, Seeded>;
 /// A server connection of the harness.
-pub type Server = Connection<Vec<u8>>;
+pub type Server<B = Vec<u8>> = Connection<B>;
 
 /// The code of the peer's Close, once the closing handshake completed.
-pub fn peer_close_code<R: Entropy>(
-    conn: &Connection<Vec<u8>, R>,
+pub fn peer_close_code<B: SendBuffer, R: Entropy>(
+    conn: &Connection<B, R>,
 ) -> Option<wscore::frame::CloseCode> {
     match conn.state() {
         wscore::State::Closed(wscore::Closure::Clean { received, .. }) => Some(received),
@@ -57,8 +63,8 @@ pub enum Seen {
 }
 
 /// Feeds `bytes` to `conn` in one call sequence and records every event.
-pub fn feed<R: Entropy>(
-    conn: &mut Connection<Vec<u8>, R>,
+pub fn feed<B: SendBuffer, R: Entropy>(
+    conn: &mut Connection<B, R>,
     now: Duration,
     bytes: &mut [u8],
     seen: &mut Vec<Seen>,
@@ -83,7 +89,7 @@ pub fn feed<R: Entropy>(
 }
 
 /// Everything `conn` has queued, drained through `poll_transmit` with a small buffer.
-pub fn drain<R: Entropy>(conn: &mut Connection<Vec<u8>, R>) -> Vec<u8> {
+pub fn drain<B: SendBuffer, R: Entropy>(conn: &mut Connection<B, R>) -> Vec<u8> {
     let mut wire = Vec::new();
     let mut buf = [0u8; 1000];
     loop {
@@ -114,10 +120,10 @@ pub fn frames(receiver: Role, wire: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
     out
 }
 
-/// A client and a server on a virtual clock.
-pub struct Pair {
-    pub client: Client,
-    pub server: Server,
+/// A client and a server on a virtual clock; `CB` and `SB` are their send buffers.
+pub struct Pair<CB = Vec<u8>, SB = Vec<u8>> {
+    pub client: Client<CB>,
+    pub server: Server<SB>,
     pub now: Duration,
     pub client_seen: Vec<Seen>,
     pub server_seen: Vec<Seen>,
@@ -125,6 +131,7 @@ pub struct Pair {
     pub server_result: Result<(), ConnectionError>,
 }
 
+#[cfg(feature = "alloc")]
 impl Pair {
     pub fn new() -> Pair {
         Pair::with_configs(Config::default(), Config::default(), 7)
@@ -132,9 +139,42 @@ impl Pair {
 
     pub fn with_configs(client: Config, server: Config, seed: u64) -> Pair {
         let now = Duration::from_secs(1000);
+        Pair::from_connections(
+            Connection::client(client, seeded_entropy(seed), now),
+            Connection::server(server, now),
+            now,
+        )
+    }
+}
+
+impl<'a> Pair<FixedBuffer<'a>, FixedBuffer<'a>> {
+    /// Peers whose send queues live in the given arrays: no allocation in either connection.
+    pub fn fixed(
+        client_mem: &'a mut [u8],
+        server_mem: &'a mut [u8],
+        client: Config,
+        server: Config,
+        seed: u64,
+    ) -> Self {
+        let now = Duration::from_secs(1000);
+        Pair::from_connections(
+            Connection::client_in(
+                client,
+                FixedBuffer::new(client_mem),
+                seeded_entropy(seed),
+                now,
+            ),
+            Connection::server_in(server, FixedBuffer::new(server_mem), now),
+            now,
+        )
+    }
+}
+
+impl<CB: SendBuffer, SB: SendBuffer> Pair<CB, SB> {
+    pub fn from_connections(client: Client<CB>, server: Server<SB>, now: Duration) -> Self {
         Pair {
-            client: Connection::client(client, seeded_entropy(seed), now),
-            server: Connection::server(server, now),
+            client,
+            server,
             now,
             client_seen: Vec::new(),
             server_seen: Vec::new(),
