@@ -36,6 +36,12 @@ pub trait SendBuffer {
     fn release(&mut self) {
         self.truncate(0);
     }
+    /// Empties the buffer after a large message drained, giving back memory it no longer
+    /// needs while the connection goes on (a `Vec` frees its allocation; the default only
+    /// empties it).
+    fn shrink_drained(&mut self) {
+        self.truncate(0);
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -73,6 +79,10 @@ impl SendBuffer for alloc::vec::Vec<u8> {
     }
 
     fn release(&mut self) {
+        *self = alloc::vec::Vec::new();
+    }
+
+    fn shrink_drained(&mut self) {
         *self = alloc::vec::Vec::new();
     }
 }

@@ -12,6 +12,10 @@ use super::buffer::SendBuffer;
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 
+/// A drained send queue larger than this gives its memory back (smaller ones keep it, so a
+/// steady stream of small messages does not allocate).
+const KEEP_CAPACITY: usize = 32 * 1024;
+
 /// How many application pings and pongs may wait at once.
 pub const MAX_URGENT: usize = 8;
 
@@ -358,7 +362,12 @@ impl<B: SendBuffer> Outbound<B> {
 
     fn reclaim(&mut self) {
         if self.sent == self.buf.as_slice().len() {
-            self.buf.truncate(0);
+            if self.buf.spare_capacity() + self.sent > KEEP_CAPACITY {
+                // A large message went out: do not hold its memory while idle.
+                self.buf.shrink_drained();
+            } else {
+                self.buf.truncate(0);
+            }
             self.sent = 0;
             self.frame_start = 0;
             self.frame_end = 0;

@@ -67,6 +67,17 @@ enum ControlEvent {
 }
 
 impl<B: SendBuffer, R: Entropy> Connection<B, R> {
+    /// The payload bytes the frames of the data message under way declared so far (0 when
+    /// the extension decodes it: its size is not known then). Bounded by
+    /// `max_message_size`; a hint for reserving memory, valid right after a data event.
+    pub(crate) fn message_len_hint(&self) -> usize {
+        if self.inbound.transformed {
+            0
+        } else {
+            usize::try_from(self.inbound.message_len).unwrap_or(usize::MAX)
+        }
+    }
+
     /// Processes received bytes until one event is found or `input` is used up.
     ///
     /// Returns the event and the unread rest of `input` (call again with it), or `Ok(None)`

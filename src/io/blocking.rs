@@ -178,11 +178,11 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
         }
     }
 
-    fn from_opened(stream: S, opened: Opened, epoch: Instant) -> BlockingWebSocket<S> {
+    fn from_opened(stream: S, mut opened: Opened, epoch: Instant) -> BlockingWebSocket<S> {
         BlockingWebSocket {
             stream,
+            inbox: opened.inbox(),
             conn: opened.conn,
-            inbox: Inbox::new(opened.rx, opened.start, opened.end),
             epoch,
             accepted: opened.accepted,
         }

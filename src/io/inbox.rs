@@ -8,37 +8,86 @@ use core::time::Duration;
 use super::message::{CloseReason, Message};
 use super::opening::StdConnection;
 use crate::frame::CloseCode;
-use crate::{ConnectionError, Data, Event, MessageAssembler, MessageRef, SendError};
+use crate::{ConnectionError, DataKind, Event, ProtocolError, SendError};
+
+/// The read buffer's size while nothing large is arriving (and during the handshake).
+pub(crate) const SMALL_READ_BUFFER: usize = 4096;
+
+/// The most a message being assembled reserves up front from its frames' declared lengths;
+/// beyond it the buffer grows as bytes actually arrive (a peer declaring a huge frame costs
+/// nothing until it sends it).
+const MAX_RESERVE: usize = 1 << 20;
 
 /// Bytes read but not yet processed, plus the message being assembled.
 ///
-/// The buffer is zero-filled once, when the inbox is made; reads go straight into its spare
-/// part (no per-read initialisation, no intermediate copy), and the connection unmasks the
-/// payload where it lies.
+/// The buffer starts small ([`SMALL_READ_BUFFER`], or the configured size if smaller) and
+/// grows to the configured `read_buffer` once a read fills it; [`shrink`](Self::shrink)
+/// (called when the transport has nothing more to read) gives the large buffer back, so an
+/// idle connection holds only the small one. Only the part grown into is zero-filled; reads
+/// go straight into the spare part (no per-read initialisation, no intermediate copy), and
+/// the connection unmasks the payload where it lies.
+///
+/// A message that arrives whole in one read is copied once, from the read buffer into the
+/// owned [`Message`]. One that spans reads (or frames) is collected into a buffer reserved
+/// from the frame's declared length, and that buffer becomes the message (no second copy).
 #[derive(Debug)]
 pub(crate) struct Inbox {
     buf: Vec<u8>,
     start: usize,
     end: usize,
-    assembler: MessageAssembler,
+    /// The size to shrink back to.
+    small: usize,
+    /// The size to grow to.
+    large: usize,
+    /// The last read filled the small buffer: grow before the next one.
+    grow: bool,
+    /// The last read filled the buffer: more is probably on its way, keep it large.
+    full: bool,
+    /// The message being assembled and its kind.
+    partial: Vec<u8>,
+    partial_kind: DataKind,
+}
+
+/// A data event, its payload still where the connection left it.
+enum Piece {
+    /// Borrowed from the read buffer, the `len` bytes just before the unread rest.
+    InBuffer {
+        kind: DataKind,
+        first: bool,
+        last: bool,
+        len: usize,
+    },
+    /// Copied out already (the extension's output, borrowed from the connection).
+    Copied { last: bool },
 }
 
 impl Inbox {
-    /// An inbox over `buf`, holding unprocessed bytes at `start..end`.
-    pub(crate) fn new(buf: Vec<u8>, start: usize, end: usize) -> Inbox {
+    /// An inbox over `buf`, holding unprocessed bytes at `start..end`; the buffer grows up
+    /// to `large` bytes (or stays at `buf`'s size if that is larger).
+    pub(crate) fn new(mut buf: Vec<u8>, start: usize, end: usize, large: usize) -> Inbox {
+        let small = initial_len(large);
+        if buf.is_empty() {
+            buf.resize(small, 0);
+        }
+        let large = large.max(buf.len());
         Inbox {
             buf,
             start,
             end,
-            assembler: MessageAssembler::new(),
+            small,
+            large,
+            grow: false,
+            full: false,
+            partial: Vec::new(),
+            partial_kind: DataKind::Binary,
         }
     }
 
-    /// An inbox of `size` bytes holding a copy of `leftover`.
+    /// An inbox growing up to `size` bytes, holding a copy of `leftover`.
     pub(crate) fn with_leftover(size: usize, leftover: &[u8]) -> Inbox {
-        let mut buf = alloc::vec![0u8; size.max(leftover.len()).max(1024)];
+        let mut buf = alloc::vec![0u8; initial_len(size).max(leftover.len())];
         buf[..leftover.len()].copy_from_slice(leftover);
-        Inbox::new(buf, 0, leftover.len())
+        Inbox::new(buf, 0, leftover.len(), size)
     }
 
     /// Where the next read goes. Only called once everything read has been processed.
@@ -47,12 +96,40 @@ impl Inbox {
             self.start = 0;
             self.end = 0;
         }
+        if self.grow {
+            self.grow = false;
+            // Zero-fills only the new part; what is copied along (if the allocator moves
+            // the buffer) is at most the small buffer.
+            self.buf.resize(self.large, 0);
+        }
         &mut self.buf[self.end..]
     }
 
     /// Records that `n` bytes were read into [`spare`](Self::spare).
     pub(crate) fn filled(&mut self, n: usize) {
         self.end += n;
+        self.full = self.end == self.buf.len();
+        if self.full && self.buf.len() < self.large {
+            self.grow = true;
+        }
+    }
+
+    /// The transport has nothing more to read for now: give back the large read buffer if
+    /// it holds nothing unprocessed and the last read did not fill it (a stream of large
+    /// messages keeps it instead of growing it again for every batch).
+    pub(crate) fn shrink(&mut self) {
+        if self.buf.len() > self.small && self.start == self.end && !self.full {
+            self.start = 0;
+            self.end = 0;
+            self.buf.truncate(self.small);
+            self.buf.shrink_to_fit();
+        }
+    }
+
+    /// Bytes of memory held (read buffer and assembly buffer), for tests.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity() + self.partial.capacity()
     }
 
     /// Feeds buffered bytes to `conn` until a whole message or a control event is ready.
@@ -68,37 +145,104 @@ impl Inbox {
                 self.start = end;
                 return Ok(None);
             };
-            let left = rest.len();
-            let message = match event {
-                Event::Data(data) => assemble(&mut self.assembler, data)?,
-                Event::Decoded(data) => assemble(&mut self.assembler, data)?,
-                Event::Ping(payload) => Some(Message::Ping(payload.to_vec())),
-                Event::Pong(payload) => Some(Message::Pong(payload.to_vec())),
-                Event::Close(close) => Some(Message::Close(Some(CloseReason {
-                    code: close.code(),
-                    reason: String::from(close.reason()),
-                }))),
+            let at = end - rest.len();
+            let piece = match event {
+                Event::Data(data) if data.first && data.last => {
+                    let message = whole(data.kind, data.payload)?;
+                    self.start = at;
+                    return Ok(Some(message));
+                }
+                Event::Decoded(data) if data.first && data.last => {
+                    let message = whole(data.kind, data.payload)?;
+                    self.start = at;
+                    return Ok(Some(message));
+                }
+                Event::Data(data) => Piece::InBuffer {
+                    kind: data.kind,
+                    first: data.first,
+                    last: data.last,
+                    len: data.payload.len(),
+                },
+                Event::Decoded(data) => {
+                    if data.first {
+                        self.partial.clear();
+                        self.partial_kind = data.kind;
+                    }
+                    self.partial.extend_from_slice(data.payload);
+                    Piece::Copied { last: data.last }
+                }
+                Event::Ping(payload) => {
+                    self.start = at;
+                    return Ok(Some(Message::Ping(payload.to_vec())));
+                }
+                Event::Pong(payload) => {
+                    self.start = at;
+                    return Ok(Some(Message::Pong(payload.to_vec())));
+                }
+                Event::Close(close) => {
+                    let message = Message::Close(Some(CloseReason {
+                        code: close.code(),
+                        reason: String::from(close.reason()),
+                    }));
+                    self.start = at;
+                    return Ok(Some(message));
+                }
             };
-            self.start = end - left;
-            if let Some(message) = message {
-                return Ok(Some(message));
+            self.start = at;
+            let last = match piece {
+                Piece::InBuffer {
+                    kind,
+                    first,
+                    last,
+                    len,
+                } => {
+                    if first {
+                        self.partial.clear();
+                        self.partial_kind = kind;
+                    }
+                    // Reserve what the frames declared, so collecting never moves the bytes.
+                    let declared = conn.message_len_hint().min(MAX_RESERVE);
+                    let have = self.partial.len();
+                    self.partial.reserve(declared.saturating_sub(have).max(len));
+                    self.partial.extend_from_slice(&self.buf[at - len..at]);
+                    last
+                }
+                Piece::Copied { last } => last,
+            };
+            if last {
+                return self.take_message().map(Some);
             }
         }
     }
+
+    /// The assembled message; its buffer becomes the message's.
+    fn take_message(&mut self) -> Result<Message, ConnectionError> {
+        let bytes = core::mem::take(&mut self.partial);
+        Ok(match self.partial_kind {
+            DataKind::Binary => Message::Binary(bytes),
+            DataKind::Text => {
+                Message::Text(String::from_utf8(bytes).map_err(|_| ProtocolError::InvalidUtf8)?)
+            }
+        })
+    }
 }
 
-fn assemble(
-    assembler: &mut MessageAssembler,
-    data: Data<'_>,
-) -> Result<Option<Message>, ConnectionError> {
-    Ok(match assembler.push(data)? {
-        Some(MessageRef::Text(text)) => Some(Message::Text(String::from(text))),
-        Some(MessageRef::Binary(bytes)) => Some(Message::Binary(bytes.to_vec())),
-        None => None,
+/// The read buffer's starting size for a configured maximum of `large`.
+fn initial_len(large: usize) -> usize {
+    large.clamp(1, SMALL_READ_BUFFER)
+}
+
+/// A message that arrived in one piece, copied out of the buffer it lies in.
+fn whole(kind: DataKind, payload: &[u8]) -> Result<Message, ConnectionError> {
+    Ok(match kind {
+        DataKind::Binary => Message::Binary(payload.to_vec()),
+        DataKind::Text => Message::Text(String::from(
+            core::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?,
+        )),
     })
 }
 
-/// Queues an owned message on `conn`.
+/// Queues an owned message on `conn`. `now` is only used by a Close (its timeout).
 pub(crate) fn queue(
     conn: &mut StdConnection,
     now: Duration,
@@ -111,5 +255,80 @@ pub(crate) fn queue(
         Message::Pong(payload) => conn.pong(payload),
         Message::Close(None) => conn.close(now, CloseCode::NORMAL, ""),
         Message::Close(Some(c)) => conn.close(now, c.code, &c.reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Connection, Role};
+    use alloc::vec;
+
+    /// A client's binary frame with a zero mask key (so the payload is as sent).
+    fn frame(payload: &[u8], fin: bool) -> Vec<u8> {
+        let mut out = vec![if fin { 0x82 } else { 0x02 }];
+        match payload.len() {
+            n if n < 126 => out.push(0x80 | n as u8),
+            n if n <= 0xffff => {
+                out.push(0x80 | 126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                out.push(0x80 | 127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// Feeds `wire` through the inbox in reads of at most what `spare` offers, shrinking
+    /// when it runs dry as the async adapter does; returns the messages.
+    fn feed(inbox: &mut Inbox, conn: &mut StdConnection, wire: &[u8]) -> Vec<Message> {
+        let mut messages = Vec::new();
+        let mut wire = wire;
+        loop {
+            while let Some(m) = inbox.next(conn, Duration::ZERO).unwrap() {
+                messages.push(m);
+            }
+            if wire.is_empty() {
+                inbox.shrink();
+                return messages;
+            }
+            let spare = inbox.spare();
+            let n = spare.len().min(wire.len());
+            spare[..n].copy_from_slice(&wire[..n]);
+            inbox.filled(n);
+            wire = &wire[n..];
+        }
+    }
+
+    #[test]
+    fn read_buffer_grows_for_large_messages_and_shrinks_when_idle() {
+        let mut conn = Connection::new(
+            Role::Server,
+            Config::default(),
+            Vec::new(),
+            super::super::opening::OsEntropy,
+            Duration::ZERO,
+        );
+        let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
+        assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
+
+        let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+        let mut wire = frame(&big[..60_000], false);
+        let first_len = wire.len();
+        wire.extend_from_slice(&frame(&big[60_000..], true)[..]);
+        wire[first_len] = 0x80; // the second frame is a continuation
+        let got = feed(&mut inbox, &mut conn, &wire);
+        assert_eq!(got, vec![Message::Binary(big.clone())]);
+        // Idle again: only the small read buffer is held, the message took the rest.
+        assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
+
+        let small = frame(b"hello", true);
+        let got = feed(&mut inbox, &mut conn, &small);
+        assert_eq!(got, vec![Message::Binary(b"hello".to_vec())]);
+        assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
     }
 }

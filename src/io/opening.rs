@@ -8,6 +8,7 @@ use core::time::Duration;
 
 use super::driver::{self, OpeningError, OpeningIo};
 use super::error::{Error, Rejected};
+use super::inbox::{Inbox, SMALL_READ_BUFFER};
 use super::options::Options;
 use crate::entropy::{Entropy, EntropyError};
 use crate::handshake::{
@@ -60,6 +61,16 @@ pub(crate) struct Opened {
     pub(crate) rx: Vec<u8>,
     pub(crate) start: usize,
     pub(crate) end: usize,
+    /// How large the read buffer may grow ([`Options::read_buffer`]).
+    pub(crate) rx_limit: usize,
+}
+
+impl Opened {
+    /// The read buffer, holding the bytes after the head, as the connection's inbox.
+    pub(crate) fn inbox(&mut self) -> Inbox {
+        let rx = core::mem::take(&mut self.rx);
+        Inbox::new(rx, self.start, self.end, self.rx_limit)
+    }
 }
 
 /// Runs the server handshake over `io`.
@@ -82,7 +93,9 @@ where
     if let Some(policy) = &options.server_extensions {
         hs = hs.with_extensions(policy.clone());
     }
-    let mut rx = alloc::vec![0u8; options.read_buffer_len().max(already_read.len())];
+    // The handshake reads into a small buffer (the head is collected by the handshake
+    // itself); it becomes the connection's read buffer, which grows when it needs to.
+    let mut rx = alloc::vec![0u8; handshake_rx_len(options).max(already_read.len())];
     rx[..already_read.len()].copy_from_slice(already_read);
     let mut accepted = UpgradeInfo::default();
     let mut answer = |hs: &mut ServerHandshake<Vec<u8>>| -> Result<(), BuildError> {
@@ -116,6 +129,7 @@ where
         rx,
         start,
         end,
+        rx_limit: options.read_buffer_len(),
     })
 }
 
@@ -134,7 +148,7 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
     if let Some(offer) = &options.client_extensions {
         hs = hs.with_extensions(offer.clone()).map_err(build_error)?;
     }
-    let mut rx = alloc::vec![0u8; options.read_buffer_len()];
+    let mut rx = alloc::vec![0u8; handshake_rx_len(options)];
     let result = driver::connect(io, &mut hs, &mut rx, clock).await;
     let (start, end) = match result {
         Ok(range) => range,
@@ -163,7 +177,13 @@ pub(crate) async fn connect<I: OpeningIo<Error = std::io::Error>, C: Fn() -> Dur
         rx,
         start,
         end,
+        rx_limit: options.read_buffer_len(),
     })
+}
+
+/// The read buffer's size during the handshake.
+fn handshake_rx_len(options: &Options) -> usize {
+    options.read_buffer_len().min(SMALL_READ_BUFFER)
 }
 
 fn build_error(e: BuildError) -> Error {

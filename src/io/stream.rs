@@ -174,8 +174,13 @@ impl<T: AsyncTransport> AsyncWebSocket<T> {
         AsyncWebSocket::from_parts(io, conn, inbox, Instant::now(), options)
     }
 
-    fn from_opened(io: T, opened: Opened, epoch: Instant, options: &Options) -> AsyncWebSocket<T> {
-        let inbox = Inbox::new(opened.rx, opened.start, opened.end);
+    fn from_opened(
+        io: T,
+        mut opened: Opened,
+        epoch: Instant,
+        options: &Options,
+    ) -> AsyncWebSocket<T> {
+        let inbox = opened.inbox();
         let mut ws = AsyncWebSocket::from_parts(io, opened.conn, inbox, epoch, options);
         ws.inner.accepted = opened.accepted;
         ws
@@ -287,8 +292,9 @@ impl<T: AsyncTransport> Inner<T> {
         if self.terminated {
             return Poll::Ready(None);
         }
+        // One clock read per poll: everything this poll processes arrived "now".
+        let mut now = self.now();
         loop {
-            let now = self.now();
             match self.inbox.next(&mut self.conn, now) {
                 Ok(Some(message)) => {
                     // Pongs and close echoes go out now if the transport takes them.
@@ -320,7 +326,8 @@ impl<T: AsyncTransport> Inner<T> {
             if let Some(deadline) = self.conn.poll_timeout() {
                 if let Some(at) = self.epoch.checked_add(deadline) {
                     if self.timer.poll_until(cx, at).is_ready() {
-                        self.conn.handle_timeout(self.now());
+                        now = self.now();
+                        self.conn.handle_timeout(now);
                         continue;
                     }
                 }
@@ -332,7 +339,12 @@ impl<T: AsyncTransport> Inner<T> {
                 Poll::Ready(Ok(n)) => self.inbox.filled(n),
                 Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return self.end(Some(Error::Io(e))),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // Nothing more to read for now: an idle connection keeps only a small
+                    // read buffer.
+                    self.inbox.shrink();
+                    return Poll::Pending;
+                }
             }
         }
     }
@@ -377,7 +389,11 @@ impl<T: AsyncTransport> Inner<T> {
     }
 
     fn start_send(&mut self, message: Message) -> Result<(), Error> {
-        let now = self.now();
+        // Only a Close needs the time (for its timeout): no clock read per data message.
+        let now = match message {
+            Message::Close(_) => self.now(),
+            _ => Duration::ZERO,
+        };
         queue(&mut self.conn, now, &message)?;
         Ok(())
     }
