@@ -1,7 +1,7 @@
 //! A line-oriented WebSocket client on tokio.
 //!
 //! ```text
-//! cargo run --example client --features tokio -- ws://127.0.0.1:9001/
+//! cargo run --example client --features tokio -- ws://127.0.0.1:9001/ [--open-timeout SECS]
 //! ```
 //!
 //! Each line read from stdin is sent as a text message; each text message received is
@@ -11,24 +11,42 @@
 //! handshake or a protocol error is reported on stderr with a non-zero exit.
 
 use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use wscore::io::{tokio::connect, Message};
+
+use wscore::io::{tokio::connect_with_options, Message, Options};
 use wscore::Config;
 
 #[tokio::main]
 async fn main() {
-    let Some(uri) = std::env::args().nth(1) else {
-        eprintln!("usage: client ws://HOST:PORT/PATH");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = || -> ! {
+        eprintln!("usage: client ws://HOST:PORT/PATH [--open-timeout SECS]");
         std::process::exit(2);
     };
-    if let Err(e) = run(&uri).await {
+    let Some(uri) = args.first() else { usage() };
+    let mut options = Options::default();
+    match args.get(1).map(String::as_str) {
+        None => {}
+        Some("--open-timeout") => {
+            let secs: f64 = args
+                .get(2)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| usage());
+            options = options.open_timeout(Some(Duration::from_secs_f64(secs)));
+        }
+        Some(_) => usage(),
+    }
+    if let Err(e) = run(uri, options).await {
         eprintln!("client: {e}");
         std::process::exit(1);
     }
 }
 
-async fn run(uri: &str) -> Result<(), wscore::io::Error> {
-    let ws = connect(uri, Config::default()).await?;
+/// Connects (TCP, handshake: both within the opening timeout, 10 s unless set), then sends
+/// stdin's lines and prints what comes back.
+async fn run(uri: &str, options: Options) -> Result<(), wscore::io::Error> {
+    let ws = connect_with_options(uri, Config::default(), options).await?;
     let (mut read, mut write) = ws.split();
 
     let printer = tokio::spawn(async move {

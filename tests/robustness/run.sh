@@ -39,4 +39,26 @@ for server in echo_server blocking_echo futures_echo; do
   grep -m1 "accept:" /tmp/robustness-$server.err || echo "(no accept error was logged)"
   kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'
 done
+echo "--- client against a server that accepts TCP but never answers the handshake"
+python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", '"$port"')); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)  # read nothing, answer nothing
+' &
+pids+=($!)
+wait_port "$port"
+start=$(date +%s%N)
+set +e
+err=$(echo hi | timeout 20 "$bin/client" "ws://127.0.0.1:$port/" --open-timeout 1 2>&1 >/dev/null)
+code=$?
+set -e
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$code" -ne 0 ] && [ "$code" -ne 124 ] && grep -q "timed out" <<<"$err" && [ "$took" -lt 5000 ]; then
+  echo "ok    the client gave up after ${took} ms: $err"
+else
+  echo "FAIL  client exit $code after ${took} ms: $err"; failed=1
+fi
 exit $failed
