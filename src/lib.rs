@@ -16,8 +16,10 @@
 //! | connection: messages, control frames, closing handshake, timers | [`Connection`] | `core` (send queue in a [`FixedBuffer`]) or `alloc` |
 //! | runtime adapters | `io` | `std` + one feature each |
 //!
-//! The guides, one per layer plus the design, conformance and performance notes, are the
-//! pages of [`guide`]: [frames](guide::frame), [handshake](guide::handshake),
+//! Start with the [guide](guide::start): a first server and client on each adapter, TLS and
+//! proxies, the sans-IO core in your own loop, firmware. The guides, one per layer plus the
+//! design, conformance and performance notes, are the pages of [`guide`]:
+//! [permessage-deflate](guide::deflate), [frames](guide::frame), [handshake](guide::handshake),
 //! [connection](guide::connection), [adapters](guide::adapters), [TLS and
 //! proxies](guide::tls_proxy), [design](guide::design),
 //! [conformance](guide::conformance), [performance](guide::performance) and
@@ -110,6 +112,12 @@ pub use role::Role;
 /// Their Rust snippets are doctested through private items of the crate root, each under the
 /// features it needs; here they are rendered only, so they are not compiled twice.
 pub mod guide {
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/guide.md"))]
+    #[cfg_attr(doctest, doc = "`docs/guide.md`")]
+    pub mod start {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/deflate.md"))]
+    #[cfg_attr(doctest, doc = "`docs/deflate.md`")]
+    pub mod deflate {}
     #[cfg_attr(not(doctest), doc = include_str!("../docs/frame.md"))]
     #[cfg_attr(doctest, doc = "`docs/frame.md`")]
     pub mod frame {}
@@ -166,6 +174,16 @@ struct DeflateDocTests;
 #[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../docs/adapters.md")]
 struct AdaptersDocTests;
+
+#[cfg(all(
+    doctest,
+    feature = "tokio",
+    feature = "blocking",
+    feature = "futures-io",
+    feature = "deflate"
+))]
+#[doc = include_str!("../docs/guide.md")]
+struct GuideDocTests;
 
 #[cfg(all(
     doctest,
