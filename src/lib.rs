@@ -19,7 +19,7 @@
 //! Start with the [guide](guide::start): a first server and client on each adapter, TLS and
 //! proxies, the sans-IO core in your own loop, firmware. The guides, one per layer plus the
 //! design, conformance and performance notes, are the pages of [`guide`]:
-//! [permessage-deflate](guide::deflate), [frames](guide::frame), [handshake](guide::handshake),
+//! [permessage-deflate](guide::deflate), [HTTP/3 on paper](guide::http3), [frames](guide::frame), [handshake](guide::handshake),
 //! [connection](guide::connection), [adapters](guide::adapters), [TLS and
 //! proxies](guide::tls_proxy), [design](guide::design),
 //! [conformance](guide::conformance), [performance](guide::performance) and
@@ -115,6 +115,9 @@ pub mod guide {
     #[cfg_attr(not(doctest), doc = include_str!("../docs/guide.md"))]
     #[cfg_attr(doctest, doc = "`docs/guide.md`")]
     pub mod start {}
+    #[cfg_attr(not(doctest), doc = include_str!("../docs/http3.md"))]
+    #[cfg_attr(doctest, doc = "`docs/http3.md`")]
+    pub mod http3 {}
     #[cfg_attr(not(doctest), doc = include_str!("../docs/deflate.md"))]
     #[cfg_attr(doctest, doc = "`docs/deflate.md`")]
     pub mod deflate {}
