@@ -148,10 +148,12 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSocketUpgrade {
 }
 
 fn wants_websocket(headers: &http::HeaderMap) -> bool {
-    let upgrade = headers
-        .get_all(http::header::UPGRADE)
-        .iter()
-        .any(|v| v.as_bytes().to_ascii_lowercase().windows(9).any(|w| w == b"websocket"));
+    let upgrade = headers.get_all(http::header::UPGRADE).iter().any(|v| {
+        v.as_bytes()
+            .to_ascii_lowercase()
+            .windows(9)
+            .any(|w| w == b"websocket")
+    });
     upgrade
         || headers.contains_key(http::header::SEC_WEBSOCKET_KEY)
         || headers.contains_key(http::header::SEC_WEBSOCKET_VERSION)

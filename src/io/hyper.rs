@@ -102,7 +102,11 @@ impl Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WebSocket upgrade refused with {}", self.response.status())
+        write!(
+            f,
+            "WebSocket upgrade refused with {}",
+            self.response.status()
+        )
     }
 }
 
@@ -152,8 +156,8 @@ pub(crate) fn agree<B>(
         let response = accept.to_http_response();
         Ok((response, protocol, agreed.map(|a| a.extension)))
     };
-    let (mut response, protocol, extension) = http_interop::with_request(request, answer)
-        .map_err(|e| Refusal::from_handshake(&e))??;
+    let (mut response, protocol, extension) =
+        http_interop::with_request(request, answer).map_err(|e| Refusal::from_handshake(&e))??;
     for (name, value) in extra {
         if !is_handshake_header(name) {
             response.headers_mut().append(name, value.clone());
