@@ -59,13 +59,13 @@ pub type HyperWebSocket = TokioWebSocket<Upgraded>;
 /// when the application's answer could not be built).
 #[derive(Debug)]
 pub struct Refusal {
-    response: http::Response<Vec<u8>>,
+    response: Box<http::Response<Vec<u8>>>,
 }
 
 impl Refusal {
     pub(crate) fn from_handshake(e: &HandshakeError) -> Refusal {
         Refusal {
-            response: e.to_http_response(),
+            response: Box::new(e.to_http_response()),
         }
     }
 
@@ -77,7 +77,9 @@ impl Refusal {
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        Refusal { response }
+        Refusal {
+            response: Box::new(response),
+        }
     }
 
     fn from_build(e: &BuildError) -> Refusal {
@@ -96,7 +98,7 @@ impl Refusal {
 
     /// The response to send, by value.
     pub fn into_response(self) -> http::Response<Vec<u8>> {
-        self.response
+        *self.response
     }
 }
 
