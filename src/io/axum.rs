@@ -3,20 +3,29 @@
 //! the [`HyperWebSocket`] in a spawned task, as with axum's own `ws` module.
 //!
 //! ```no_run
+//! # #[cfg(feature = "deflate")] mod demo {
 //! use axum_core::response::IntoResponse;
 //! use futures_util::{SinkExt, StreamExt};
 //! use wscore::io::axum::WebSocketUpgrade;
 //!
 //! async fn ws(upgrade: WebSocketUpgrade) -> impl IntoResponse {
-//!     upgrade.subprotocols(&["chat"]).on_upgrade(|mut ws| async move {
-//!         while let Some(Ok(message)) = ws.next().await {
-//!             if message.is_data() && ws.send(message).await.is_err() {
-//!                 break;
+//!     let deflate = wscore::deflate::DeflateServer::new(wscore::deflate::DeflateConfig::new());
+//!     let mut headers = http::HeaderMap::new();
+//!     headers.insert("x-served-by", http::HeaderValue::from_static("wscore"));
+//!     upgrade
+//!         .subprotocols(["chat", "echo"]) // the client's first offer among these
+//!         .options(wscore::io::Options::default().server_extensions(std::sync::Arc::new(deflate)))
+//!         .headers(headers)
+//!         .on_upgrade(|mut ws| async move {
+//!             while let Some(Ok(message)) = ws.next().await {
+//!                 if message.is_data() && ws.send(message).await.is_err() {
+//!                     break;
+//!                 }
 //!             }
-//!         }
-//!     })
+//!         })
 //! }
-//! // let app = axum::Router::new().route("/ws", axum::routing::get(ws));
+//! // axum::Router::new().route("/ws", axum::routing::get(ws))
+//! # }
 //! ```
 //!
 //! Invalid requests are rejected with [`WebSocketUpgradeRejection`]: 400, 405 with
