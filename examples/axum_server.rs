@@ -8,7 +8,9 @@
 //! request carrying WebSocket handshake headers on `/` is upgraded (or refused with the
 //! handshake's precise status), and every text and binary message is echoed. Subprotocols
 //! `echo`, `chat` and `superchat` are selected when offered; permessage-deflate is on when
-//! built with `deflate` (off with `--no-deflate`). Flags: `examples/support/server.rs`.
+//! built with `deflate` (off with `--no-deflate`). Flags: `examples/support/server.rs`;
+//! `--max-connections` and `--open-timeout` are not enforced here (`axum::serve` reads the
+//! request head and has no connection cap): put a limit in front of a deployed server.
 
 use std::sync::Arc;
 
