@@ -41,6 +41,9 @@
 //! - `tls-blocking`, `tls-tokio`, `tls-futures` (each implies `tls`): `wss://` with rustls
 //!   (provider `ring`) for that adapter; `webpki-roots` or `native-roots` choose the roots
 //!   `connect("wss://...")` trusts. See [TLS and proxies](guide::tls_proxy).
+//! - `hyper`: upgrades from a hyper 1 server (HTTP/1.1) onto the tokio adapter (implies
+//!   `tokio` and `http`); `axum`: an axum 0.8 extractor, `WebSocketUpgrade` (implies
+//!   `hyper`). See [adapters](guide::adapters).
 //! - `proxy`: HTTP `CONNECT` proxies for the clients, explicit or from `HTTPS_PROXY`,
 //!   `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
 //!

@@ -7,6 +7,8 @@
 //! | `tokio` | `tokio` | `tokio::io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
 //! | `futures-io` | `futures` | `futures_io::AsyncRead + AsyncWrite`, as `Stream` + `Sink` |
 //! | `embedded-io-async` | `embedded` | `embedded_io_async::Read + Write`, no `std`, no `alloc` |
+//! | `hyper` | `hyper` | upgrades from a hyper 1 server (HTTP/1.1) |
+//! | `axum` | `axum` | an axum 0.8 extractor, `WebSocketUpgrade` |
 //!
 //! Clients reach servers through [`connector`]: TCP, an HTTP CONNECT proxy (`proxy`, see
 //! `proxy`), TLS (`tls-blocking`, `tls-tokio`, `tls-futures`, see `tls`).
@@ -29,12 +31,16 @@ mod opening;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 mod options;
 
+#[cfg(feature = "axum")]
+pub mod axum;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 #[cfg(feature = "embedded-io-async")]
 pub mod embedded;
 #[cfg(feature = "futures-io")]
 pub mod futures;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(all(
     feature = "proxy",
     any(feature = "blocking", feature = "tokio", feature = "futures-io")

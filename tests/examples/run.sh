@@ -3,6 +3,7 @@
 #  - no_std_frame decodes its frame;
 #  - echo_server + client: lines in on stdin come back on stdout, clean close, exit 0;
 #  - the echo server's page is served over plain HTTP;
+#  - axum_server + client: the same echo and page, from one axum Router;
 #  - client against a server that refuses the upgrade: clear error on stderr, non-zero exit.
 # Expects release builds of the examples in target/release/examples (see .ci/run).
 set -euo pipefail
@@ -69,6 +70,18 @@ echo "--- echo_server page"
 page=$(exec 3<>"/dev/tcp/127.0.0.1/$port"; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3)
 grep -q '^HTTP/1.1 200 OK' <<<"$page" || fail "page status: $(head -1 <<<"$page")"
 grep -q 'new WebSocket(url)' <<<"$page" || fail "page has no WebSocket script"
+
+echo "--- axum_server + client, and its page"
+axum_port=$((port + 2))
+"$bin/axum_server" --port "$axum_port" >/dev/null &
+pids+=($!)
+wait_port "$axum_port"
+got=$(printf '%s' "$input" | timeout 20 "$bin/client" "ws://127.0.0.1:$axum_port/") \
+  || fail "client against axum_server exited with $?"
+[ "$got" = "$input" ] || fail "axum_server echoed $(printf %q "$got"), expected $(printf %q "$input")"
+page=$(exec 3<>"/dev/tcp/127.0.0.1/$axum_port"; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3)
+grep -q '^HTTP/1.1 200 OK' <<<"$page" || fail "axum page status: $(head -1 <<<"$page")"
+grep -q 'new WebSocket(url)' <<<"$page" || fail "axum page has no WebSocket script"
 
 echo "--- client against a plain HTTP server"
 python3 -m http.server "$refuse_port" --bind 127.0.0.1 >/dev/null 2>&1 &
