@@ -397,11 +397,9 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
                 inb.incoming = None;
                 inb.transformed = false;
             }
-            if produced == 0 && !end && !inb.first_piece {
-                return Ok(Step::Nothing);
-            }
             if produced == 0 && !end {
-                // Nothing decoded yet: the first piece is reported with the first bytes.
+                // Nothing decoded from this piece: no event (a first piece is reported with
+                // the first decoded bytes).
                 return Ok(Step::Nothing);
             }
             let first = core::mem::replace(&mut inb.first_piece, false);
