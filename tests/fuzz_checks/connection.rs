@@ -1,5 +1,5 @@
 //! Fuzz check for the connection state machine, shared by the cargo-fuzz target `connection`
-//! and by `tests/connection_fuzz_corpus.rs` (which replays the committed corpus).
+//! and by `tests/fuzz_corpus.rs` (which replays the committed corpus).
 //!
 //! The input drives one `Connection` through its public API. Byte 0 picks the role and the
 //! configuration; the rest is a sequence of operations (feed bytes, feed a built frame, let

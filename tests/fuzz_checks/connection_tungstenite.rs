@@ -1,6 +1,6 @@
 //! Differential check of the connection against an implementation that is not wscore:
 //! tungstenite's `WebSocket` as the peer, over an in-memory duplex byte stream. Shared by the
-//! cargo-fuzz target `connection_tungstenite`, by `tests/connection_tungstenite_corpus.rs`
+//! cargo-fuzz target `connection_tungstenite`, by `tests/fuzz_corpus.rs`
 //! (which replays the committed corpus) and by the property tests in
 //! `tests/prop_tungstenite.rs` (which build a [`Script`] directly).
 //!
