@@ -30,7 +30,7 @@
 //!             }
 //!         })
 //! }
-//! // axum::Router::new().route("/ws", axum::routing::any(ws))
+//! // axum::Router::new().route("/ws", axum::routing::any(ws)) // `any`: HTTP/2 sends CONNECT
 //! # }
 //! ```
 //!
