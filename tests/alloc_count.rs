@@ -3,13 +3,11 @@
 //! counting global allocator.
 //!
 //! The allocator counts `alloc`, `alloc_zeroed` and `realloc` calls, but only on a thread
-//! that switched counting on (a `const` thread-local flag, which itself never allocates), so
-//! the test harness's other threads cannot disturb the counts. All assertions also live in a
-//! single `#[test]`.
+//! that switched counting on, and per thread (`const` thread-locals, which never allocate),
+//! so the test harness's other threads, other tests included, cannot disturb the counts.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use wscore::frame::{encode_frame, FrameHeader, Opcode};
@@ -17,16 +15,20 @@ use wscore::{Config, Connection, DataKind, Entropy, EntropyError, Event, Message
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    /// This thread's counted allocations: each test counts its own thread only.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note() {
     if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
     }
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the wrapper only
@@ -61,11 +63,11 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations made by `f` on this thread.
 fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     COUNTING.with(|c| c.set(true));
     let result = f();
     COUNTING.with(|c| c.set(false));
-    (ALLOCATIONS.load(Ordering::Relaxed) - before, result)
+    (allocations() - before, result)
 }
 
 const NOW: Duration = Duration::ZERO;
@@ -332,4 +334,167 @@ fn steady_state_paths_do_not_allocate_per_message() {
             assert_eq!(&sink[2..], &payload);
         }
     }
+}
+
+/// Messages echoed before counting, and counted.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+const WARM_UP: usize = 50;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+const COUNTED: usize = 1000;
+
+/// A plain-socket WebSocket client on another (uncounted) thread: it connects to `port`,
+/// sends masked text and binary messages of 16 B to 1 KiB one at a time, and checks every
+/// echo.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+fn echo_client(port: u16) -> std::thread::JoinHandle<()> {
+    use std::io::{Read, Write};
+    const SHAPES: [(Opcode, usize); 4] = [
+        (Opcode::Text, 16),
+        (Opcode::Binary, 16),
+        (Opcode::Binary, 1024),
+        (Opcode::Text, 700),
+    ];
+    std::thread::spawn(move || {
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let request = wscore::handshake::ClientRequest::new("ws://127.0.0.1/", [3; 16]).unwrap();
+        tcp.write_all(&request.to_vec()).unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            tcp.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101 "));
+        let mut rng = entropy();
+        for i in 0..WARM_UP + COUNTED {
+            let (opcode, len) = SHAPES[i % SHAPES.len()];
+            let payload = vec![b'a' + (i % 26) as u8; len];
+            let mut key = [0u8; 4];
+            rng.fill(&mut key).unwrap();
+            let header = FrameHeader::new(opcode, true, len as u64).with_mask(key);
+            let mut frame = vec![0u8; header.encoded_len() + len];
+            let n = encode_frame(header, &payload, &mut frame).unwrap();
+            tcp.write_all(&frame[..n]).unwrap();
+            let header_len = if len < 126 { 2 } else { 4 };
+            let mut echo = vec![0u8; header_len + len];
+            tcp.read_exact(&mut echo).unwrap();
+            assert_eq!(echo[0], 0x80 | opcode as u8, "message {i}");
+            assert_eq!(&echo[header_len..], &payload[..], "message {i}");
+        }
+        tcp.shutdown(std::net::Shutdown::Both).unwrap();
+    })
+}
+
+/// Echoes [`WARM_UP`] messages, then [`COUNTED`] more with counting on; returns the count.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+async fn echo_counted<W>(ws: &mut W) -> usize
+where
+    W: futures_util::Stream<Item = Result<wscore::io::Message, wscore::io::Error>>
+        + futures_util::Sink<wscore::io::Message, Error = wscore::io::Error>
+        + Unpin,
+{
+    use futures_util::{SinkExt, StreamExt};
+    for i in 0..WARM_UP + COUNTED {
+        if i == WARM_UP {
+            COUNTING.with(|c| c.set(true));
+        }
+        let message = ws.next().await.unwrap().unwrap();
+        assert!(message.is_data());
+        ws.send(message).await.unwrap();
+    }
+    COUNTING.with(|c| c.set(false));
+    allocations()
+}
+
+/// The tokio adapter as a user runs it: a server echoing with `next()`/`send()` over a
+/// loopback socket, on a current-thread runtime on this (counted) thread. After a warm-up,
+/// echoing messages that fit the small read buffer allocates nothing: each received message
+/// reuses the buffer of the one sent before it.
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_adapter_echo_does_not_allocate_per_message() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = echo_client(listener.local_addr().unwrap().port());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let allocs = runtime.block_on(async {
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        let mut ws = wscore::io::tokio::accept(tcp, Config::default())
+            .await
+            .unwrap();
+        let before = allocations();
+        echo_counted(&mut ws).await - before
+    });
+    client.join().unwrap();
+    assert_eq!(
+        allocs, 0,
+        "{COUNTED} echoes on the tokio adapter allocated {allocs} times"
+    );
+}
+
+/// The futures-io adapter over a blocking socket (its reads and writes never return
+/// `Pending`), so that only the adapter is counted: an executor's reactor has allocations of
+/// its own (async-io collects wakers into a fresh `Vec` on every turn).
+#[cfg(feature = "futures-io")]
+#[test]
+fn futures_adapter_echo_does_not_allocate_per_message() {
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use std::io::{Read, Write};
+
+    struct Blocking(std::net::TcpStream);
+    impl futures_io::AsyncRead for Blocking {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(self.get_mut().0.read(buf))
+        }
+    }
+    impl futures_io::AsyncWrite for Blocking {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(self.get_mut().0.write(buf))
+        }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(self.get_mut().0.write_vectored(bufs))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(self.get_mut().0.shutdown(std::net::Shutdown::Write))
+        }
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = echo_client(listener.local_addr().unwrap().port());
+    let (tcp, _) = listener.accept().unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let allocs = smol::block_on(async {
+        let mut ws = wscore::io::futures::accept(Blocking(tcp), Config::default())
+            .await
+            .unwrap();
+        let before = allocations();
+        echo_counted(&mut ws).await - before
+    });
+    client.join().unwrap();
+    assert_eq!(
+        allocs, 0,
+        "{COUNTED} echoes on the futures-io adapter allocated {allocs} times"
+    );
 }

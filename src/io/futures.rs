@@ -69,6 +69,13 @@ impl AsyncTimer for FuturesTimer {
         let wait = deadline.saturating_duration_since(Instant::now());
         match &mut self.0 {
             Some((at, delay)) if *at == deadline => Pin::new(delay).poll(cx),
+            // A moved deadline (keepalive after every message) re-arms the same timer entry:
+            // no allocation.
+            Some((at, delay)) => {
+                *at = deadline;
+                delay.reset(wait);
+                Pin::new(delay).poll(cx)
+            }
             slot => {
                 let mut delay = futures_timer::Delay::new(wait);
                 let poll = Pin::new(&mut delay).poll(cx);

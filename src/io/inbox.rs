@@ -46,7 +46,14 @@ pub(crate) struct Inbox {
     /// The message being assembled and its kind.
     partial: Vec<u8>,
     partial_kind: DataKind,
+    /// A sent message's buffer, kept for the next received one (see [`recycle`](Self::recycle)).
+    recycled: Vec<u8>,
 }
+
+/// The largest sent message buffer kept for reuse: the small read buffer's size, so that
+/// an idle connection holds little, while the messages of a steady echo or request/response
+/// stream of small messages cost no allocation.
+const MAX_RECYCLED: usize = SMALL_READ_BUFFER;
 
 /// A data event, its payload still where the connection left it.
 enum Piece {
@@ -80,7 +87,29 @@ impl Inbox {
             full: false,
             partial: Vec::new(),
             partial_kind: DataKind::Binary,
+            recycled: Vec::new(),
         }
+    }
+
+    /// Keeps the buffer of a message that was just sent (its bytes are queued) to hold the
+    /// next message received, if it is larger than the one kept and at most
+    /// [`MAX_RECYCLED`] bytes.
+    pub(crate) fn recycle(&mut self, message: Message) {
+        let buf = match message {
+            Message::Text(text) => text.into_bytes(),
+            Message::Binary(bytes) => bytes,
+            _ => return,
+        };
+        if buf.capacity() > self.recycled.capacity() && buf.capacity() <= MAX_RECYCLED {
+            self.recycled = buf;
+        }
+    }
+
+    /// An empty buffer for a received message: the recycled one if any.
+    fn fresh(&mut self) -> Vec<u8> {
+        let mut buf = core::mem::take(&mut self.recycled);
+        buf.clear();
+        buf
     }
 
     /// An inbox growing up to `size` bytes, holding a copy of `leftover`.
@@ -148,12 +177,14 @@ impl Inbox {
             let at = end - rest.len();
             let piece = match event {
                 Event::Data(data) if data.first && data.last => {
-                    let message = whole(data.kind, data.payload)?;
+                    let message =
+                        whole(data.kind, data.payload, core::mem::take(&mut self.recycled))?;
                     self.start = at;
                     return Ok(Some(message));
                 }
                 Event::Decoded(data) if data.first && data.last => {
-                    let message = whole(data.kind, data.payload)?;
+                    let message =
+                        whole(data.kind, data.payload, core::mem::take(&mut self.recycled))?;
                     self.start = at;
                     return Ok(Some(message));
                 }
@@ -165,8 +196,7 @@ impl Inbox {
                 },
                 Event::Decoded(data) => {
                     if data.first {
-                        self.partial.clear();
-                        self.partial_kind = data.kind;
+                        self.start_partial(data.kind);
                     }
                     self.partial.extend_from_slice(data.payload);
                     Piece::Copied { last: data.last }
@@ -197,8 +227,7 @@ impl Inbox {
                     len,
                 } => {
                     if first {
-                        self.partial.clear();
-                        self.partial_kind = kind;
+                        self.start_partial(kind);
                     }
                     // Reserve what the frames declared, so collecting never moves the bytes.
                     let declared = conn.message_len_hint().min(MAX_RESERVE);
@@ -213,6 +242,15 @@ impl Inbox {
                 return self.take_message().map(Some);
             }
         }
+    }
+
+    /// Starts assembling a message of `kind`, in the recycled buffer if there is one.
+    fn start_partial(&mut self, kind: DataKind) {
+        if self.partial.capacity() == 0 {
+            self.partial = self.fresh();
+        }
+        self.partial.clear();
+        self.partial_kind = kind;
     }
 
     /// The assembled message; its buffer becomes the message's.
@@ -232,13 +270,21 @@ fn initial_len(large: usize) -> usize {
     large.clamp(1, SMALL_READ_BUFFER)
 }
 
-/// A message that arrived in one piece, copied out of the buffer it lies in.
-fn whole(kind: DataKind, payload: &[u8]) -> Result<Message, ConnectionError> {
+/// A message that arrived in one piece, copied out of the buffer it lies in into `buf`
+/// (empty; a recycled one saves the allocation).
+fn whole(kind: DataKind, payload: &[u8], mut buf: Vec<u8>) -> Result<Message, ConnectionError> {
+    buf.clear();
     Ok(match kind {
-        DataKind::Binary => Message::Binary(payload.to_vec()),
-        DataKind::Text => Message::Text(String::from(
-            core::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?,
-        )),
+        DataKind::Binary => {
+            buf.extend_from_slice(payload);
+            Message::Binary(buf)
+        }
+        DataKind::Text => {
+            let text = core::str::from_utf8(payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+            let mut string = String::from_utf8(buf).unwrap_or_default();
+            string.push_str(text);
+            Message::Text(string)
+        }
     })
 }
 

@@ -401,6 +401,8 @@ impl<T: AsyncTransport> Inner<T> {
             _ => Duration::ZERO,
         };
         queue(&mut self.conn, now, &message)?;
+        // Its bytes are queued: the buffer can hold the next message received.
+        self.inbox.recycle(message);
         Ok(())
     }
 
