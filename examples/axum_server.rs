@@ -176,11 +176,16 @@ async fn serve(
     let Some(config) = tls else {
         return serve_http(tcp, builder, router, slot, deadline).await;
     };
-    let Ok(stream) = tokio::time::timeout_at(deadline, tls::accept_tokio(&config, tcp)).await
-    else {
-        return Ok(()); // a slow or silent client: closed
+    let stream = match tokio::time::timeout_at(deadline, tls::accept_tokio(&config, tcp)).await {
+        Ok(Ok(stream)) => stream,
+        Err(_) => return Ok(()), // a slow or silent client: closed
+        // Closed before the TLS handshake ended (a port probe, a client that gave up).
+        Ok(Err(wscore::io::Error::Io(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Ok(())
+        }
+        Ok(Err(e)) => return Err(e.into()),
     };
-    serve_http(stream?, builder, router, slot, deadline).await
+    serve_http(stream, builder, router, slot, deadline).await
 }
 
 /// Serves HTTP over `io`; closes it if no request head has arrived by `deadline` (hyper

@@ -59,14 +59,22 @@ async fn main() -> std::io::Result<()> {
 /// Runs the handshake (bounded by the opening timeout) and echoes until the close.
 async fn serve(tcp: TcpStream, args: &Args) -> Result<(), wscore::io::Error> {
     tcp.set_nodelay(true)?;
-    let mut ws = accept_with(
+    let opening = accept_with(
         tcp,
         args.config(),
         args.options(),
         Vec::new(),
         choose_subprotocol,
-    )
-    .await?;
+    );
+    let mut ws = match opening.await {
+        Ok(ws) => ws,
+        // Closed before a whole request head (a port probe, a client that gave up): nothing
+        // to report. A timed-out or refused opening is logged.
+        Err(wscore::io::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Ok(())
+        }
+        Err(e) => return Err(e),
+    };
     while let Some(message) = ws.next().await {
         let message = message?;
         if message.is_data() {
