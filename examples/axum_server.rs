@@ -8,9 +8,9 @@
 //!
 //! A plain `GET /` gets `examples/echo_page.html`, whose script opens a WebSocket back to
 //! this server (`ws://` or, when the page came over TLS, `wss://`). A WebSocket request on
-//! `/` is accepted (or refused with the handshake's precise status, 405 for a method other
-//! than `GET` or `CONNECT`): over HTTP/1.1 an `Upgrade` request, over HTTP/2 an extended
-//! `CONNECT` with `:protocol websocket`, which this server enables in its SETTINGS. Each
+//! `/` is accepted (or refused with the handshake's precise status, such as 405 for a
+//! `POST`): over HTTP/1.1 an `Upgrade` request, over HTTP/2 an extended `CONNECT` with
+//! `:protocol websocket`, which this server enables in its SETTINGS. Each
 //! accepted WebSocket prints `websocket over HTTP/1.1` or `websocket over HTTP/2` to stdout,
 //! and every text and binary message is echoed. Subprotocols `echo`, `chat` and `superchat`
 //! are selected when offered; permessage-deflate is on when built with `deflate` (off with
@@ -23,15 +23,16 @@
 //! -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem
 //! -out cert.pem`.
 //!
-//! The limits of `examples/support/server.rs` apply: `--max-connections` caps the TCP
-//! connections and, on top of them, the WebSockets over HTTP/2 (each a stream of a shared
-//! connection, so each takes a slot of its own; at the cap it is refused with 503), and
-//! accepting pauses at the cap. The opening, i.e. the TLS handshake and the first request's
-//! head, must finish within `--open-timeout` of the accept; every later HTTP/1.1 request
-//! head too. An HTTP/2 connection is pinged after `--keepalive` of silence and dropped when
-//! the answer is `--pong-timeout` late. Request heads are held to the handshake's own
-//! limit (`wscore::handshake::Limits::DEFAULT`: 8 KiB, 64 header fields). `accept()` errors
-//! are logged and retried after a back-off.
+//! The limits of `examples/support/server.rs` apply. `--max-connections` counts a slot per
+//! TCP connection (a WebSocket over HTTP/1.1 keeps its connection's) and one more per
+//! WebSocket over HTTP/2, a stream of a shared connection (refused with 503 when none is
+//! left); accepting pauses while no slot is free. The opening, i.e. the TLS handshake and
+//! the first request's head, must finish within `--open-timeout` of the accept, and each
+//! later HTTP/1.1 head within `--open-timeout` of the previous response (an idle keep-alive
+//! connection is closed then). An HTTP/2 connection is pinged after `--keepalive` without
+//! input and dropped when the answer is `--pong-timeout` late. Request heads are held to the handshake's own
+//! limits (`wscore::handshake::Limits::DEFAULT`): 8 KiB (431 beyond), and over HTTP/1.1 64
+//! header fields. `accept()` errors are logged and retried after a back-off.
 
 use std::sync::Arc;
 
@@ -63,6 +64,7 @@ const PAGE: &str = include_str!("echo_page.html");
 /// The longest request head: the WebSocket handshake's own limit. hyper's HTTP/1.1 read
 /// buffer cannot be smaller than 8 KiB, which is exactly the default.
 const MAX_HEAD: usize = Limits::DEFAULT.max_head_len;
+const _: () = assert!(MAX_HEAD >= 8192, "hyper's max_buf_size would panic");
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
