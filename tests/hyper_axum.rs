@@ -54,7 +54,7 @@ fn hyper_answer(mut req: http::Request<Incoming>) -> http::Response<Full<Bytes>>
             Err(refusal) => refusal.into_response().map(Full::from),
         };
     }
-    let decide = |r: &wscore::handshake::Request<'_, '_>| {
+    let decide = |r: &wscore::io::hyper::UpgradeRequest<'_>| {
         Ok(r.subprotocols()
             .find(|p| PROTOCOLS.contains(p))
             .map(String::from))

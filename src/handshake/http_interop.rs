@@ -205,6 +205,47 @@ impl ClientRequest<'_> {
         request
     }
 
+    /// The request as an HTTP/2 extended CONNECT (RFC 8441 4, 5): `CONNECT` with the
+    /// absolute URI (`https://host/chat` for `wss://`, `http://` for `ws://`: the
+    /// `:scheme`, `:authority` and `:path`), version `HTTP_2`, and the headers
+    /// [`ClientRequest::write_to`] writes except those HTTP/2 does not use (`Host`, which
+    /// `:authority` replaces; `Upgrade`, `Connection`, `Sec-WebSocket-Key`).
+    ///
+    /// The `:protocol websocket` pseudo-header is the HTTP/2 stack's own request extension
+    /// (hyper's `hyper::ext::Protocol`, h2's `h2::ext::Protocol`): insert it before sending.
+    /// Send it only once the server's `SETTINGS` enabled extended CONNECT (RFC 8441 3).
+    pub fn to_extended_connect_request(&self) -> http::Request<()> {
+        let mut request = http::Request::new(());
+        *request.method_mut() = http::Method::CONNECT;
+        *request.version_mut() = http::Version::HTTP_2;
+        let uri = self.uri();
+        let scheme = if uri.is_secure() { "https" } else { "http" };
+        let mut target = alloc::format!("{scheme}://{}", uri.host());
+        if !uri.is_default_port() {
+            target.push_str(&alloc::format!(":{}", uri.port()));
+        }
+        let resource = uri.raw_resource();
+        if !resource.starts_with('/') {
+            target.push('/');
+        }
+        target.push_str(resource);
+        if let Ok(target) = http::Uri::try_from(target) {
+            *request.uri_mut() = target;
+        }
+        let unused = [
+            http::header::HOST,
+            http::header::UPGRADE,
+            http::header::CONNECTION,
+            http::header::SEC_WEBSOCKET_KEY,
+        ];
+        request.headers_mut().extend(
+            rendered_headers(&self.to_vec())
+                .into_iter()
+                .filter(|(name, _)| !unused.contains(name)),
+        );
+        request
+    }
+
     /// Checks an `http::Response` to this request (RFC 6455 4.1); returns the selected
     /// subprotocol.
     pub fn check_http_response<B>(

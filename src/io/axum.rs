@@ -1,6 +1,12 @@
 //! An axum 0.8 extractor (feature `axum`): [`WebSocketUpgrade`] validates the handshake
-//! and [`WebSocketUpgrade::on_upgrade`] answers it with the 101, then runs the callback with
-//! the [`HyperWebSocket`] in a spawned task, as with axum's own `ws` module.
+//! and [`WebSocketUpgrade::on_upgrade`] answers it (101 for an HTTP/1.1 Upgrade; 200 for an
+//! HTTP/2 extended CONNECT with feature `http2`, RFC 8441), then runs the callback with the
+//! [`HyperWebSocket`] in a spawned task, as with axum's own `ws` module.
+//!
+//! Over HTTP/2 the opening request is a `CONNECT`, which `routing::get` never matches: route
+//! the WebSocket with `routing::any` (the extractor answers 405 for methods that are neither
+//! `GET` nor an extended `CONNECT`), and serve with extended CONNECT enabled
+//! (`enable_connect_protocol()` on hyper's HTTP/2 builder).
 //!
 //! ```no_run
 //! # #[cfg(feature = "deflate")] mod demo {
@@ -24,7 +30,7 @@
 //!             }
 //!         })
 //! }
-//! // axum::Router::new().route("/ws", axum::routing::get(ws))
+//! // axum::Router::new().route("/ws", axum::routing::any(ws))
 //! # }
 //! ```
 //!
@@ -42,9 +48,8 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 
-use super::hyper::{agree, finish, HyperWebSocket, Refusal};
+use super::hyper::{agree, finish, offered_subprotocols, HyperWebSocket, Refusal};
 use super::options::Options;
-use crate::handshake::http_interop;
 use crate::Config;
 
 /// Extractor for a WebSocket upgrade request; answer it with [`on_upgrade`](Self::on_upgrade).
@@ -111,10 +116,11 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
         *request.uri_mut() = parts.uri.clone();
         *request.version_mut() = parts.version;
         *request.headers_mut() = parts.headers.clone();
-        let offered = http_interop::with_request(&request, |req| {
-            req.subprotocols().map(String::from).collect::<Vec<_>>()
-        })
-        .map_err(|e| WebSocketUpgradeRejection(Refusal::from_handshake(&e)))?;
+        #[cfg(feature = "http2")]
+        if let Some(protocol) = parts.extensions.get::<hyper::ext::Protocol>() {
+            request.extensions_mut().insert(protocol.clone());
+        }
+        let offered = offered_subprotocols(&request).map_err(WebSocketUpgradeRejection)?;
         let on_upgrade = parts
             .extensions
             .remove::<hyper::upgrade::OnUpgrade>()
@@ -147,7 +153,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSocketUpgrade {
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<WebSocketUpgrade>, WebSocketUpgradeRejection> {
-        if !wants_websocket(&parts.headers) {
+        if !wants_websocket(&parts.method, &parts.headers) {
             return Ok(None);
         }
         <WebSocketUpgrade as FromRequestParts<S>>::from_request_parts(parts, state)
@@ -156,7 +162,11 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for WebSocketUpgrade {
     }
 }
 
-fn wants_websocket(headers: &http::HeaderMap) -> bool {
+fn wants_websocket(method: &http::Method, headers: &http::HeaderMap) -> bool {
+    // RFC 8441: over HTTP/2 the opening is a CONNECT (its `:protocol` is checked later).
+    if method == http::Method::CONNECT {
+        return true;
+    }
     let upgrade = headers.get_all(http::header::UPGRADE).iter().any(|v| {
         v.as_bytes()
             .to_ascii_lowercase()
@@ -172,6 +182,12 @@ impl WebSocketUpgrade {
     /// The subprotocols the client offered, in its order of preference.
     pub fn protocols(&self) -> impl Iterator<Item = &str> {
         self.offered.iter().map(String::as_str)
+    }
+
+    /// The HTTP version that carried the request: `HTTP_11` for an Upgrade, `HTTP_2` for an
+    /// extended CONNECT (RFC 8441).
+    pub fn version(&self) -> http::Version {
+        self.request.version()
     }
 
     /// The request's path.

@@ -357,6 +357,12 @@ impl Route {
         self.proxy.as_ref()
     }
 
+    /// Offers `protocols` in TLS ALPN instead of the connector's own list (`wss://` only).
+    #[cfg(feature = "tls")]
+    pub(crate) fn offer_alpn(&mut self, protocols: &[&[u8]]) {
+        self.tls = self.tls.as_ref().map(|tls| tls.with_alpn(protocols));
+    }
+
     #[cfg(any(
         feature = "tls-blocking",
         feature = "tls-tokio",

@@ -1,3 +1,4 @@
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -42,6 +43,9 @@ pub enum Error {
     /// Client side: the HTTP proxy could not be used or refused the tunnel. Present in every
     /// build; only the `proxy` feature produces it.
     Proxy(ProxyError),
+    /// Client side: WebSocket over HTTP/2 (RFC 8441) could not be set up. Present in every
+    /// build; only the `http2` feature produces it.
+    Http2(Http2Error),
 }
 
 /// A client handshake the server did not accept.
@@ -84,6 +88,7 @@ impl fmt::Display for Error {
             Error::WriteTimeout => f.write_str("the peer stopped reading: a send timed out"),
             Error::Tls(e) => fmt::Display::fmt(e, f),
             Error::Proxy(e) => fmt::Display::fmt(e, f),
+            Error::Http2(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -96,8 +101,58 @@ impl std::error::Error for Error {
             Error::Send(e) => Some(e),
             Error::Tls(e) => Some(e),
             Error::Proxy(e) => Some(e),
+            Error::Http2(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// Why a WebSocket over HTTP/2 (RFC 8441) could not be opened.
+/// [`http2::connect`](super::http2) falls back to HTTP/1.1 on the first two;
+/// [`Http2Connection`](super::http2) reports them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Http2Error {
+    /// The server does not speak HTTP/2 here: TLS ALPN did not select `h2`, or the server
+    /// did not answer the connection preface with its `SETTINGS` (an HTTP/1.1-only server
+    /// given HTTP/2 with prior knowledge).
+    NotHttp2,
+    /// The server's `SETTINGS` do not enable extended CONNECT
+    /// (`SETTINGS_ENABLE_CONNECT_PROTOCOL`, RFC 8441 3): it cannot carry WebSockets.
+    ExtendedConnectDisabled,
+    /// The URI names another server than the HTTP/2 connection's.
+    OtherAuthority,
+    /// The HTTP/2 layer failed: the connection went away, or the stream was reset.
+    Protocol(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl fmt::Display for Http2Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Http2Error::NotHttp2 => f.write_str("the server does not speak HTTP/2"),
+            Http2Error::ExtendedConnectDisabled => f.write_str(
+                "the server's HTTP/2 SETTINGS do not enable extended CONNECT (RFC 8441)",
+            ),
+            Http2Error::OtherAuthority => {
+                f.write_str("the URI is not on the HTTP/2 connection's server")
+            }
+            Http2Error::Protocol(e) => write!(f, "HTTP/2: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Http2Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Http2Error::Protocol(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Http2Error> for Error {
+    fn from(e: Http2Error) -> Error {
+        Error::Http2(e)
     }
 }
 

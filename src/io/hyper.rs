@@ -1,18 +1,25 @@
-//! Upgrades from a hyper 1 server (feature `hyper`, HTTP/1.1): [`upgrade`] validates an
-//! `http::Request` as a WebSocket handshake, answers it with the 101 response (subprotocol,
-//! negotiated extensions such as permessage-deflate), and returns a future that yields the
-//! [`HyperWebSocket`] once hyper hands over the connection.
+//! Upgrades from a hyper 1 server (feature `hyper`): [`upgrade`] validates an
+//! `http::Request` as a WebSocket opening, answers it, and returns a future that yields the
+//! [`HyperWebSocket`] once hyper hands over the stream.
 //!
-//! Serve the connection with `hyper::server::conn::http1::Builder::serve_connection(..)
-//! .with_upgrades()`, or hyper never hands it over. Bytes the client sent right after its
-//! head stay in hyper's `Upgraded` and are read first.
+//! Two openings reach the same call. An HTTP/1.1 `GET` with `Upgrade: websocket`
+//! (RFC 6455 4.2.1) is answered `101 Switching Protocols`; serve the connection with
+//! `hyper::server::conn::http1::Builder::serve_connection(..).with_upgrades()`, or hyper
+//! never hands it over. With feature `http2`, an HTTP/2 extended CONNECT
+//! (`:method CONNECT`, `:protocol websocket`, RFC 8441) is answered `200`, and the WebSocket
+//! runs on that one HTTP/2 stream; serve with `hyper::server::conn::http2::Builder` and
+//! `enable_connect_protocol()` (or `hyper_util`'s auto builder with it on its `http2()`),
+//! which sends `SETTINGS_ENABLE_CONNECT_PROTOCOL` so that clients may ask. The stream's end
+//! (`END_STREAM`) is the connection's end of input and a reset (`RST_STREAM`) its failure,
+//! as a TCP FIN and RST are over HTTP/1.1 (RFC 8441 6). Bytes the client sent right after
+//! its head stay in hyper's `Upgraded` and are read first.
 //!
 //! ```no_run
 //! use futures_util::{SinkExt, StreamExt};
 //! use wscore::io::hyper::{upgrade, Refusal};
 //!
 //! fn answer<B>(mut req: http::Request<B>) -> http::Response<Vec<u8>> {
-//!     let decide = |r: &wscore::handshake::Request<'_, '_>| {
+//!     let decide = |r: &wscore::io::hyper::UpgradeRequest<'_>| {
 //!         Ok(r.subprotocols().find(|p| *p == "chat").map(String::from))
 //!     };
 //!     let options = wscore::io::Options::default();
@@ -34,7 +41,6 @@
 //! ```
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
@@ -44,8 +50,9 @@ use super::error::Error;
 use super::opening::{Decision, OsEntropy, StdConnection};
 use super::options::Options;
 use super::tokio::{TokioIo, TokioWebSocket};
-use crate::extension::Extension;
-use crate::handshake::{http_interop, BuildError, HandshakeError, Request};
+use crate::handshake::{
+    http_interop, negotiate, BuildError, Extensions, HandshakeError, HttpHeader, Subprotocols,
+};
 use crate::{Config, Connection, Role};
 
 /// hyper's upgraded connection as a tokio stream.
@@ -114,52 +121,197 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
-/// What an accepted handshake agreed on: the 101 response and the connection to run.
+/// What an accepted handshake agreed on: the response (101, or 200 for an extended
+/// CONNECT) and the connection to run.
 pub(crate) struct Agreement {
     pub(crate) response: http::Response<()>,
     pub(crate) conn: StdConnection,
 }
 
-/// Validates `request`, lets `decide` select a subprotocol (or refuse), negotiates
-/// `options.server_extensions`, and builds the 101 (with `extra` headers appended, minus any
-/// the handshake sets itself) and the connection.
+/// The two ways a WebSocket opens through hyper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bootstrap {
+    /// HTTP/1.1 `GET` with `Upgrade: websocket` (RFC 6455 4.2.1), answered 101.
+    Upgrade,
+    /// HTTP/2 `CONNECT` with `:protocol websocket` (RFC 8441 4, 5), answered 200.
+    #[cfg_attr(not(feature = "http2"), allow(dead_code))]
+    ExtendedConnect,
+}
+
+/// Which bootstrap `request` uses; a `CONNECT` that is not a WebSocket's extended CONNECT is
+/// refused here (a plain tunnel request, another `:protocol`).
+fn bootstrap<B>(request: &http::Request<B>) -> Result<Bootstrap, Refusal> {
+    if request.method() != http::Method::CONNECT {
+        return Ok(Bootstrap::Upgrade);
+    }
+    #[cfg(feature = "http2")]
+    {
+        match request.extensions().get::<hyper::ext::Protocol>() {
+            Some(p) if p.as_str().eq_ignore_ascii_case("websocket") => {
+                Ok(Bootstrap::ExtendedConnect)
+            }
+            Some(p) => Err(Refusal::with_status(
+                400,
+                &alloc::format!("unsupported :protocol {:?}", p.as_str()),
+            )),
+            None => Err(Refusal::with_status(
+                400,
+                "CONNECT without :protocol websocket",
+            )),
+        }
+    }
+    #[cfg(not(feature = "http2"))]
+    Err(Refusal::with_status(
+        501,
+        "WebSocket over HTTP/2 needs wscore's feature `http2`",
+    ))
+}
+
+/// An opening request as hyper received it, validated: an HTTP/1.1 Upgrade (RFC 6455 4.2.1)
+/// or an HTTP/2 extended CONNECT (RFC 8441 5). What [`upgrade`]'s `decide` looks at to pick
+/// a subprotocol or refuse.
+#[derive(Debug)]
+pub struct UpgradeRequest<'r> {
+    parts: &'r http::Request<()>,
+    headers: &'r [HttpHeader<'r>],
+}
+
+impl<'r> UpgradeRequest<'r> {
+    /// The HTTP version that carried the request (`HTTP_11`, or `HTTP_2` for an extended
+    /// CONNECT).
+    pub fn version(&self) -> http::Version {
+        self.parts.version()
+    }
+
+    /// Whether the request is an HTTP/2 extended CONNECT (RFC 8441) rather than an
+    /// HTTP/1.1 Upgrade.
+    pub fn is_extended_connect(&self) -> bool {
+        self.parts.method() == http::Method::CONNECT
+    }
+
+    /// The request's path (`:path` over HTTP/2).
+    pub fn path(&self) -> &'r str {
+        self.parts.uri().path()
+    }
+
+    /// The request's query, without the `?`.
+    pub fn query(&self) -> Option<&'r str> {
+        self.parts.uri().query()
+    }
+
+    /// The authority the client asked for: `:authority` over HTTP/2, `Host` over HTTP/1.1.
+    pub fn authority(&self) -> Option<&'r str> {
+        match self.parts.uri().authority() {
+            Some(authority) => Some(authority.as_str()),
+            None => self
+                .parts
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok()),
+        }
+    }
+
+    /// `Origin`, if sent (browsers always send it).
+    pub fn origin(&self) -> Option<&'r str> {
+        self.parts
+            .headers()
+            .get(http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The subprotocols offered, in the client's order of preference.
+    pub fn subprotocols(&self) -> Subprotocols<'r, 'r> {
+        negotiate::offered_subprotocols(self.headers)
+    }
+
+    /// Whether the client offered `protocol`.
+    pub fn offers_subprotocol(&self, protocol: &str) -> bool {
+        self.subprotocols().any(|p| p == protocol)
+    }
+
+    /// The extensions offered, in order.
+    pub fn extensions(&self) -> Extensions<'r, 'r> {
+        negotiate::offered_extensions(self.headers)
+    }
+
+    /// Every request header.
+    pub fn headers(&self) -> &'r http::HeaderMap {
+        self.parts.headers()
+    }
+}
+
+/// Which bootstrap `request` uses, once validated against its RFC; `headers` are its
+/// headers as a list.
+fn validate<B>(
+    request: &http::Request<B>,
+    headers: &[HttpHeader<'_>],
+) -> Result<Bootstrap, Refusal> {
+    let bootstrap = bootstrap(request)?;
+    let checked = match bootstrap {
+        Bootstrap::Upgrade => http_interop::with_request(request, |_| ()),
+        Bootstrap::ExtendedConnect => negotiate::check_request(headers),
+    };
+    checked.map_err(|e| Refusal::from_handshake(&e))?;
+    Ok(bootstrap)
+}
+
+/// Validates `request` as either opening and returns the subprotocols it offers, in order.
+#[cfg(feature = "axum")]
+pub(crate) fn offered_subprotocols<B>(
+    request: &http::Request<B>,
+) -> Result<Vec<alloc::string::String>, Refusal> {
+    let headers = http_interop::headers_of(request.headers());
+    validate(request, &headers)?;
+    let offered = negotiate::offered_subprotocols(&headers);
+    Ok(offered.map(alloc::string::String::from).collect())
+}
+
+/// Validates `request` (either bootstrap), lets `decide` select a subprotocol (or refuse),
+/// negotiates `options.server_extensions`, and builds the response (with `extra` headers
+/// appended, minus any the handshake sets itself) and the connection.
 pub(crate) fn agree<B>(
     request: &http::Request<B>,
     config: Config,
     options: &Options,
     extra: &http::HeaderMap,
-    decide: impl FnOnce(&Request<'_, '_>) -> Decision,
+    decide: impl FnOnce(&UpgradeRequest<'_>) -> Decision,
 ) -> Result<Agreement, Refusal> {
-    type Answered = (
-        http::Response<()>,
-        Option<String>,
-        Option<Box<dyn Extension>>,
-    );
-    let answer = |req: &Request<'_, '_>| -> Result<Answered, Refusal> {
-        let protocol = match decide(req) {
-            Ok(protocol) => protocol,
-            Err((status, body)) => return Err(Refusal::with_status(status, &body)),
-        };
-        let agreed = options
-            .server_extensions
-            .as_ref()
-            .and_then(|policy| policy.negotiate(req.extensions()));
-        let mut accept = req.accept();
-        if let Some(protocol) = protocol.as_deref() {
-            accept = accept
-                .subprotocol(protocol)
-                .map_err(|e| Refusal::from_build(&e))?;
-        }
-        if let Some(agreed) = &agreed {
-            accept = accept
-                .extensions(&agreed.response)
-                .map_err(|e| Refusal::from_build(&e))?;
-        }
-        let response = accept.to_http_response();
-        Ok((response, protocol, agreed.map(|a| a.extension)))
+    let headers = http_interop::headers_of(request.headers());
+    let bootstrap = validate(request, &headers)?;
+    let mut parts = http::Request::new(());
+    *parts.method_mut() = request.method().clone();
+    *parts.uri_mut() = request.uri().clone();
+    *parts.version_mut() = request.version();
+    *parts.headers_mut() = request.headers().clone();
+    let offer = UpgradeRequest {
+        parts: &parts,
+        headers: &headers,
     };
-    let (mut response, protocol, extension) =
-        http_interop::with_request(request, answer).map_err(|e| Refusal::from_handshake(&e))??;
+    let protocol = decide(&offer).map_err(|(status, body)| Refusal::with_status(status, &body))?;
+    let agreed = options
+        .server_extensions
+        .as_ref()
+        .and_then(|policy| policy.negotiate(offer.extensions()));
+    let mut response = match bootstrap {
+        Bootstrap::Upgrade => http_interop::with_request(request, |req| {
+            let mut accept = req.accept();
+            if let Some(protocol) = protocol.as_deref() {
+                accept = accept.subprotocol(protocol)?;
+            }
+            if let Some(agreed) = &agreed {
+                accept = accept.extensions(&agreed.response)?;
+            }
+            Ok(accept.to_http_response())
+        })
+        .map_err(|e| Refusal::from_handshake(&e))?
+        .map_err(|e| Refusal::from_build(&e))?,
+        Bootstrap::ExtendedConnect => extended_connect_response(
+            &headers,
+            protocol.as_deref(),
+            agreed.as_ref().map(|a| a.response.as_str()),
+        )
+        .map_err(|e| Refusal::from_build(&e))?,
+    };
     for (name, value) in extra {
         if !is_handshake_header(name) {
             response.headers_mut().append(name, value.clone());
@@ -169,10 +321,34 @@ pub(crate) fn agree<B>(
     if let Some(protocol) = protocol.as_deref() {
         conn = conn.with_subprotocol(protocol);
     }
-    if let Some(extension) = extension {
-        conn = conn.with_extension(extension);
+    if let Some(agreed) = agreed {
+        conn = conn.with_extension(agreed.extension);
     }
     Ok(Agreement { response, conn })
+}
+
+/// RFC 8441 5: the 200 answering an extended CONNECT, with the selected subprotocol and the
+/// negotiated extensions (no `Upgrade`, `Connection` or `Sec-WebSocket-Accept`).
+fn extended_connect_response(
+    offer: &[HttpHeader<'_>],
+    protocol: Option<&str>,
+    extensions: Option<&str>,
+) -> Result<http::Response<()>, BuildError> {
+    let mut response = http::Response::new(());
+    let headers = response.headers_mut();
+    if let Some(protocol) = protocol {
+        negotiate::check_subprotocol_choice(offer, protocol)?;
+        let value =
+            http::HeaderValue::from_str(protocol).map_err(|_| BuildError::InvalidSubprotocol)?;
+        headers.insert(http::header::SEC_WEBSOCKET_PROTOCOL, value);
+    }
+    if let Some(extensions) = extensions {
+        negotiate::check_extension_choice(offer, extensions)?;
+        let value =
+            http::HeaderValue::from_str(extensions).map_err(|_| BuildError::InvalidExtensions)?;
+        headers.insert(http::header::SEC_WEBSOCKET_EXTENSIONS, value);
+    }
+    Ok(response)
 }
 
 fn is_handshake_header(name: &http::HeaderName) -> bool {
@@ -191,11 +367,12 @@ pub(crate) async fn finish(
     Ok(TokioWebSocket::from_connection(io, conn, &[], &options))
 }
 
-/// Answers a WebSocket upgrade request received by a hyper server.
+/// Answers a WebSocket opening request received by a hyper server.
 ///
-/// Validates `request` (RFC 6455 4.2.1), lets `decide` select a subprotocol the client
-/// offered (`Ok(None)` for none) or refuse with a status and body, negotiates
-/// `options.server_extensions` (e.g. permessage-deflate), and returns the 101 response with
+/// Validates `request` (RFC 6455 4.2.1 for an HTTP/1.1 Upgrade; RFC 8441 5 for an HTTP/2
+/// extended CONNECT), lets `decide` select a subprotocol the client offered (`Ok(None)` for
+/// none) or refuse with a status and body, negotiates `options.server_extensions` (e.g.
+/// permessage-deflate), and returns the response (101, or 200 for an extended CONNECT) with
 /// a future that resolves to the [`HyperWebSocket`] once the response is sent. Add custom
 /// response headers to the returned response (don't change the handshake's own).
 ///
@@ -207,7 +384,7 @@ pub fn upgrade<B>(
     request: &mut http::Request<B>,
     config: Config,
     options: Options,
-    decide: impl FnOnce(&Request<'_, '_>) -> Decision,
+    decide: impl FnOnce(&UpgradeRequest<'_>) -> Decision,
 ) -> Result<
     (
         http::Response<()>,

@@ -39,6 +39,8 @@ pub mod blocking;
 pub mod embedded;
 #[cfg(feature = "futures-io")]
 pub mod futures;
+#[cfg(feature = "http2")]
+pub mod http2;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(all(
@@ -59,7 +61,7 @@ pub mod tokio;
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use connector::{ConnectOptions, ProxyError, ProxyRefusal, RustlsError, TlsError};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
-pub use error::{Error, Rejected};
+pub use error::{Error, Http2Error, Rejected};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub use message::{CloseReason, Message};
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]

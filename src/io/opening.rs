@@ -186,7 +186,7 @@ fn handshake_rx_len(options: &Options) -> usize {
     options.read_buffer_len().min(SMALL_READ_BUFFER)
 }
 
-fn build_error(e: BuildError) -> Error {
+pub(crate) fn build_error(e: BuildError) -> Error {
     Error::Io(std::io::Error::new(
         std::io::ErrorKind::InvalidInput,
         e.to_string(),

@@ -229,6 +229,12 @@ impl<T: AsyncTransport> AsyncWebSocket<T> {
         &self.inner.conn
     }
 
+    /// The transport (e.g. `ws.get_ref().0.is_http2()` for a WebSocket from
+    /// `io::http2::connect`, whose transport is a `TokioIo<Http2Conn>`).
+    pub fn get_ref(&self) -> &T {
+        &self.inner.io
+    }
+
     /// Splits into a read half (the `Stream`, which keeps answering pings and echoing Close)
     /// and a write half (the `Sink`), usable from different tasks.
     pub fn split(self) -> (ReadHalf<T>, WriteHalf<T>) {

@@ -86,6 +86,14 @@ impl TlsConnector {
         Ok(DEFAULT.get_or_init(|| connector).clone())
     }
 
+    /// The same settings offering `protocols` in ALPN instead, most preferred first (e.g.
+    /// `[b"h2", b"http/1.1"]` for WebSocket over HTTP/2 with HTTP/1.1 as the fallback).
+    pub fn with_alpn(&self, protocols: &[&[u8]]) -> TlsConnector {
+        let mut config = ClientConfig::clone(&self.config);
+        config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        TlsConnector::new(config)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Arc<ClientConfig> {
         &self.config
