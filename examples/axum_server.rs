@@ -228,7 +228,6 @@ where
 async fn root(
     State(app): State<Arc<App>>,
     Extension(Slot(slot)): Extension<Slot>,
-    version: Version,
     upgrade: Option<WebSocketUpgrade>,
 ) -> Response {
     let Some(upgrade) = upgrade else {
@@ -236,7 +235,7 @@ async fn root(
     };
     // Over HTTP/2 the WebSocket is one stream of a connection that may carry others: it
     // takes a slot of its own. Over HTTP/1.1 it keeps the connection's.
-    let (slot, over) = if version == Version::HTTP_2 {
+    let (slot, over) = if upgrade.version() == Version::HTTP_2 {
         match app.slots.clone().try_acquire_owned() {
             Ok(own) => (Arc::new(own), "HTTP/2"),
             Err(_) => {
