@@ -14,6 +14,7 @@
 //! | `--pong-timeout SECS` | 20 | drop a peer whose pong is this late |
 //! | `--write-timeout SECS` | 30 | drop a peer that stops reading for this long |
 //! | `--no-deflate` | | do not negotiate permessage-deflate (on when built with `deflate`) |
+//! | `--cert CERT.pem --key KEY.pem` | | serve TLS with this chain and key (only the servers parsed with [`Args::parse_tls`]: `axum_server`) |
 //!
 //! Seconds may be fractional (`--open-timeout 0.5`).
 #![allow(dead_code)] // each example uses a different part
@@ -40,11 +41,25 @@ pub struct Args {
     pub write_timeout: Duration,
     /// Negotiate permessage-deflate (only with the `deflate` feature).
     pub deflate: bool,
+    /// The PEM files of the certificate chain and its private key, both given or neither
+    /// (only from [`Args::parse_tls`]).
+    pub tls: Option<(String, String)>,
 }
 
 impl Args {
     /// Parses `std::env::args()`; exits with a usage message on a bad flag.
     pub fn parse(program: &str) -> Args {
+        Args::parse_from(program, false)
+    }
+
+    /// [`Args::parse`] for a server that can also serve TLS: accepts `--cert` and `--key`.
+    pub fn parse_tls(program: &str) -> Args {
+        Args::parse_from(program, true)
+    }
+
+    fn parse_from(name: &str, tls: bool) -> Args {
+        let program = Program { name, tls };
+        let (mut cert, mut key) = (None, None);
         let mut args = Args {
             host: String::from("127.0.0.1"),
             port: 9001,
@@ -55,6 +70,7 @@ impl Args {
             pong_timeout: Duration::from_secs(20),
             write_timeout: Duration::from_secs(30),
             deflate: cfg!(feature = "deflate"),
+            tls: None,
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -75,9 +91,16 @@ impl Args {
                 "--pong-timeout" => args.pong_timeout = seconds(program, &flag, &value()),
                 "--write-timeout" => args.write_timeout = seconds(program, &flag, &value()),
                 "--no-deflate" => args.deflate = false,
+                "--cert" if tls => cert = Some(value()),
+                "--key" if tls => key = Some(value()),
                 other => usage(program, &format!("unknown argument {other:?}")),
             }
         }
+        args.tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => usage(program, "--cert and --key go together"),
+        };
         args.max_connections = args.max_connections.max(1);
         args
     }
@@ -161,13 +184,13 @@ pub fn wants_websocket(head: &[u8]) -> bool {
 /// again: the error is logged and the server keeps serving.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-fn number<T: std::str::FromStr>(program: &str, flag: &str, value: &str) -> T {
+fn number<T: std::str::FromStr>(program: Program<'_>, flag: &str, value: &str) -> T {
     value
         .parse()
         .unwrap_or_else(|_| usage(program, &format!("{flag} needs a number, got {value:?}")))
 }
 
-fn seconds(program: &str, flag: &str, value: &str) -> Duration {
+fn seconds(program: Program<'_>, flag: &str, value: &str) -> Duration {
     let secs: f64 = number(program, flag, value);
     if !(0.0..=86_400.0).contains(&secs) {
         usage(program, &format!("{flag} out of range: {value}"));
@@ -175,11 +198,24 @@ fn seconds(program: &str, flag: &str, value: &str) -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-fn usage(program: &str, problem: &str) -> ! {
+/// The program being parsed for: its name, and whether it takes `--cert` and `--key`.
+#[derive(Clone, Copy)]
+struct Program<'a> {
+    name: &'a str,
+    tls: bool,
+}
+
+fn usage(program: Program<'_>, problem: &str) -> ! {
+    let name = program.name;
     eprintln!(
-        "{program}: {problem}\nusage: {program} [--host H] [--port P] [--max-connections N] \
+        "{name}: {problem}\nusage: {name} [--host H] [--port P] [--max-connections N] \
          [--max-message BYTES] [--open-timeout SECS] [--keepalive SECS] [--pong-timeout SECS] \
-         [--write-timeout SECS] [--no-deflate]"
+         [--write-timeout SECS] [--no-deflate]{}",
+        if program.tls {
+            " [--cert CERT.pem --key KEY.pem]"
+        } else {
+            ""
+        }
     );
     std::process::exit(2);
 }

@@ -1,9 +1,13 @@
-// Loads the echo_server example page in headless Chromium and checks the
+// Loads the axum_server example page in headless Chromium and checks the
 // outcome the page reports (see tests/browser/run.sh for the page contract).
 //
 // Usage: node check_page.mjs URL
 // Env:   CHROMIUM (browser binary, default /usr/bin/chromium),
-//        BROWSER_TIMEOUT (seconds to wait for document.title == "done", default 15)
+//        BROWSER_TIMEOUT (seconds to wait for document.title == "done", default 15),
+//        IGNORE_CERT_ERRORS (1: launch with --ignore-certificate-errors, for a
+//        self-signed certificate),
+//        EXPECT_PAGE_PROTOCOL (e.g. h2: the protocol the page itself must have come
+//        over, as its navigation entry's nextHopProtocol reports it)
 // Exit:  0 when the page reached the expected state, 1 otherwise.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +20,7 @@ const EXPECT_STATUS = 'closed 1000 clean';
 // message (over the 1 KiB threshold) goes both ways compressed.
 const EXPECT_EXTENSIONS = process.env.EXPECT_EXTENSIONS ?? 'permessage-deflate';
 const EXPECT_BIG = 'identical';
+const EXPECT_PAGE_PROTOCOL = process.env.EXPECT_PAGE_PROTOCOL || '';
 
 const url = process.argv[2];
 if (!url) {
@@ -37,6 +42,7 @@ try {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(process.env.IGNORE_CERT_ERRORS === '1' ? ['--ignore-certificate-errors'] : []),
     ],
   });
   const page = context.pages()[0] || await context.newPage();
@@ -60,8 +66,9 @@ try {
     extensions: document.querySelector('#extensions')?.textContent ?? null,
     big: document.querySelector('#big')?.textContent ?? null,
     status: document.querySelector('#status')?.textContent ?? null,
+    protocol: performance.getEntriesByType('navigation')[0]?.nextHopProtocol ?? null,
   }));
-  console.log(`observed: title=${JSON.stringify(seen.title)} #echo=${JSON.stringify(seen.echo)} #extensions=${JSON.stringify(seen.extensions)} #big=${JSON.stringify(seen.big)} #status=${JSON.stringify(seen.status)}`);
+  console.log(`observed: page over ${JSON.stringify(seen.protocol)} title=${JSON.stringify(seen.title)} #echo=${JSON.stringify(seen.echo)} #extensions=${JSON.stringify(seen.extensions)} #big=${JSON.stringify(seen.big)} #status=${JSON.stringify(seen.status)}`);
 
   const problems = [];
   if (timedOut) problems.push(`document.title did not become "done" within ${timeoutMs / 1000}s`);
@@ -72,6 +79,8 @@ try {
   if (seen.big?.trim() !== EXPECT_BIG) problems.push(`#big is ${JSON.stringify(seen.big)}, expected ${JSON.stringify(EXPECT_BIG)}`);
   if (!seen.status) problems.push('no #status');
   else if (seen.status.trim() !== EXPECT_STATUS) problems.push(`#status is ${JSON.stringify(seen.status)}, expected ${JSON.stringify(EXPECT_STATUS)}`);
+
+  if (EXPECT_PAGE_PROTOCOL && seen.protocol !== EXPECT_PAGE_PROTOCOL) problems.push(`the page came over ${JSON.stringify(seen.protocol)}, expected ${JSON.stringify(EXPECT_PAGE_PROTOCOL)}`);
 
   if (problems.length) {
     for (const p of problems) console.error(`FAIL: ${p}`);

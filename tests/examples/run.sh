@@ -2,10 +2,12 @@
 # Runs the example binaries the way a user would and checks what they do:
 #  - no_std_frame decodes its frame;
 #  - echo_server + client: lines in on stdin come back on stdout, clean close, exit 0;
-#  - the echo server's page is served over plain HTTP;
-#  - axum_server + client: the same echo and page, from one axum Router;
+#  - echo_server has no page: a plain GET gets the handshake's refusal (400);
+#  - axum_server + client: the same echo, and the demo page over HTTP/1.1 and HTTP/2 (h2c);
+#  - axum_server with --cert/--key: the page over https, HTTP/2 by ALPN and HTTP/1.1;
 #  - client against a server that refuses the upgrade: clear error on stderr, non-zero exit.
-# Expects release builds of the examples in target/release/examples (see .ci/run).
+# Expects release builds of the examples in target/release/examples (see .ci/run). Installs
+# curl and openssl with apt-get if they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=target/release/examples
@@ -13,9 +15,19 @@ port=${EXAMPLES_PORT:-9301}
 refuse_port=$((port + 1))
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+tmp=$(mktemp -d)
+trap 'cleanup; rm -rf "$tmp"' EXIT
 
 fail() { echo "examples: FAIL: $*" >&2; exit 1; }
+
+for tool in curl openssl; do
+  if ! command -v "$tool" >/dev/null; then
+    if ! apt-get install -y "$tool" >/dev/null 2>&1; then
+      apt-get update >/dev/null
+      apt-get install -y "$tool" >/dev/null
+    fi
+  fi
+done
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -70,22 +82,45 @@ else
   fail "python websockets is not available (see tests/interop/python_venv.sh)"
 fi
 
-echo "--- echo_server page"
-page=$(exec 3<>"/dev/tcp/127.0.0.1/$port"; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3)
-grep -q '^HTTP/1.1 200 OK' <<<"$page" || fail "page status: $(head -1 <<<"$page")"
-grep -q 'new WebSocket(url)' <<<"$page" || fail "page has no WebSocket script"
+echo "--- echo_server has no page: a plain GET gets the handshake's refusal"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/") || true
+[ "$code" = 400 ] || fail "echo_server answered a plain GET with $code, expected 400 (no Upgrade: websocket)"
 
-echo "--- axum_server + client, and its page"
+echo "--- axum_server + client, and its page over HTTP/1.1 and HTTP/2"
 axum_port=$((port + 2))
-"$bin/axum_server" --port "$axum_port" >/dev/null &
+"$bin/axum_server" --port "$axum_port" >"$tmp/axum.log" &
 pids+=($!)
 wait_port "$axum_port"
 got=$(printf '%s' "$input" | timeout 20 "$bin/client" "ws://127.0.0.1:$axum_port/") \
   || fail "client against axum_server exited with $?"
 [ "$got" = "$input" ] || fail "axum_server echoed $(printf %q "$got"), expected $(printf %q "$input")"
+grep -qx 'websocket over HTTP/1.1' "$tmp/axum.log" || fail "axum_server did not print 'websocket over HTTP/1.1'"
 page=$(exec 3<>"/dev/tcp/127.0.0.1/$axum_port"; printf 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3)
 grep -q '^HTTP/1.1 200 OK' <<<"$page" || fail "axum page status: $(head -1 <<<"$page")"
 grep -q 'new WebSocket(url)' <<<"$page" || fail "axum page has no WebSocket script"
+# HTTP/2 over cleartext (h2c, prior knowledge): what the h2 WebSocket clients use without TLS.
+version=$(curl -s --http2-prior-knowledge -o "$tmp/page" -w '%{http_version}' "http://127.0.0.1:$axum_port/") \
+  || fail "curl --http2-prior-knowledge failed"
+[ "$version" = 2 ] || fail "h2c page came over HTTP/$version"
+grep -q 'new WebSocket(url)' "$tmp/page" || fail "h2c page has no WebSocket script"
+echo "page over HTTP/1.1 and h2c"
+
+echo "--- axum_server over TLS (--cert/--key, self-signed): the page over HTTP/2 and HTTP/1.1"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+tls_port=$((port + 3))
+"$bin/axum_server" --port "$tls_port" --cert "$tmp/cert.pem" --key "$tmp/key.pem" >/dev/null &
+pids+=($!)
+wait_port "$tls_port"
+version=$(curl -s -k --http2 -o "$tmp/page" -w '%{http_version}' "https://127.0.0.1:$tls_port/") \
+  || fail "curl --http2 https failed"
+[ "$version" = 2 ] || fail "https page came over HTTP/$version, expected 2 (ALPN h2)"
+grep -q 'new WebSocket(url)' "$tmp/page" || fail "https page (HTTP/2) has no WebSocket script"
+version=$(curl -s -k --http1.1 -o "$tmp/page" -w '%{http_version}' "https://127.0.0.1:$tls_port/") \
+  || fail "curl --http1.1 https failed"
+[ "$version" = 1.1 ] || fail "https page with --http1.1 came over HTTP/$version"
+grep -q 'new WebSocket(url)' "$tmp/page" || fail "https page (HTTP/1.1) has no WebSocket script"
+echo "https page over HTTP/2 (ALPN h2) and HTTP/1.1"
 
 echo "--- client against a plain HTTP server"
 python3 -m http.server "$refuse_port" --bind 127.0.0.1 >/dev/null 2>&1 &
