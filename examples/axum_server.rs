@@ -20,8 +20,9 @@
 //! --key KEY.pem` (the chain, the server's certificate first, and its private key) it serves
 //! TLS only and offers ALPN `h2` then `http/1.1`, which is how browsers reach HTTP/2. For a
 //! test certificate: `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes
-//! -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem
-//! -out cert.pem`.
+//! -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext
+//! basicConstraints=critical,CA:FALSE -keyout key.pem -out cert.pem` (not a CA certificate:
+//! rustls clients given it with `--ca` refuse a CA used as the server's own).
 //!
 //! The limits of `examples/support/server.rs` apply. `--max-connections` counts a slot per
 //! TCP connection (a WebSocket over HTTP/1.1 keeps its connection's) and one more per

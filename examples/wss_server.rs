@@ -8,7 +8,9 @@
 //! `--key` a PEM file with its private key (PKCS #8, PKCS #1 or SEC1). Every text and
 //! binary message is echoed. For a test certificate, `openssl req -x509 -newkey ec
 //! -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -addext
-//! subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem`.
+//! subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE
+//! -keyout key.pem -out cert.pem` (not a CA certificate: rustls clients given it with `--ca`
+//! refuse a CA used as the server's own).
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;

@@ -105,9 +105,22 @@ version=$(curl -s --http2-prior-knowledge -o "$tmp/page" -w '%{http_version}' "h
 grep -q 'new WebSocket(url)' "$tmp/page" || fail "h2c page has no WebSocket script"
 echo "page over HTTP/1.1 and h2c"
 
+echo "--- h2_client against axum_server: WebSockets over h2c (RFC 8441), one and three on one connection"
+got=$(printf 'one\ntwo\n' | timeout 20 "$bin/h2_client" "ws://127.0.0.1:$axum_port/" 2>"$tmp/h2.err") \
+  || fail "h2_client exited with $?: $(cat "$tmp/h2.err")"
+[ "$got" = $'[0] one\n[0] two' ] || fail "h2_client got $(printf %q "$got")"
+grep -qx '1 WebSocket over HTTP/2' "$tmp/h2.err" || fail "h2_client: $(cat "$tmp/h2.err")"
+got=$(printf 'hi\n' | timeout 20 "$bin/h2_client" "ws://127.0.0.1:$axum_port/" --streams 3 2>"$tmp/h2.err") \
+  || fail "h2_client --streams 3 exited with $?: $(cat "$tmp/h2.err")"
+[ "$got" = $'[0] hi\n[1] hi\n[2] hi' ] || fail "h2_client --streams 3 got $(printf %q "$got")"
+[ "$(grep -cx 'websocket over HTTP/2' "$tmp/axum.log")" = 4 ] \
+  || fail "axum_server did not see 4 WebSockets over HTTP/2: $(cat "$tmp/axum.log")"
+echo "4 WebSockets over HTTP/2, the server saw them as such"
+
 echo "--- axum_server over TLS (--cert/--key, self-signed): the page over HTTP/2 and HTTP/1.1"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 tls_port=$((port + 3))
 "$bin/axum_server" --port "$tls_port" --cert "$tmp/cert.pem" --key "$tmp/key.pem" >/dev/null &
 pids+=($!)
@@ -121,6 +134,17 @@ version=$(curl -s -k --http1.1 -o "$tmp/page" -w '%{http_version}' "https://127.
 [ "$version" = 1.1 ] || fail "https page with --http1.1 came over HTTP/$version"
 grep -q 'new WebSocket(url)' "$tmp/page" || fail "https page (HTTP/1.1) has no WebSocket script"
 echo "https page over HTTP/2 (ALPN h2) and HTTP/1.1"
+got=$(printf 'secure\n' | timeout 20 "$bin/h2_client" "wss://127.0.0.1:$tls_port/" --ca "$tmp/cert.pem" 2>"$tmp/h2.err") \
+  || fail "h2_client over wss exited with $?: $(cat "$tmp/h2.err")"
+[ "$got" = '[0] secure' ] || fail "h2_client over wss got $(printf %q "$got")"
+grep -qx '1 WebSocket over HTTP/2' "$tmp/h2.err" || fail "h2_client over wss: $(cat "$tmp/h2.err")"
+echo "h2_client: wss:// over HTTP/2 (ALPN h2)"
+# echo_server has no HTTP/2: h2_client falls back to the HTTP/1.1 Upgrade.
+got=$(printf 'old\n' | timeout 20 "$bin/h2_client" "ws://127.0.0.1:$port/" 2>"$tmp/h2.err") \
+  || fail "h2_client against echo_server exited with $?: $(cat "$tmp/h2.err")"
+[ "$got" = '[0] old' ] || fail "h2_client against echo_server got $(printf %q "$got")"
+grep -qx '1 WebSocket over HTTP/1.1' "$tmp/h2.err" || fail "h2_client fallback: $(cat "$tmp/h2.err")"
+echo "h2_client fell back to HTTP/1.1 against echo_server"
 
 echo "--- client against a plain HTTP server"
 python3 -m http.server "$refuse_port" --bind 127.0.0.1 >/dev/null 2>&1 &
