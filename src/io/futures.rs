@@ -66,22 +66,23 @@ impl AsyncTimer for FuturesTimer {
     }
 
     fn poll_until(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        match &mut self.0 {
-            Some((at, delay)) if *at == deadline => Pin::new(delay).poll(cx),
-            // A moved deadline (keepalive after every message) re-arms the same timer entry:
-            // no allocation.
-            Some((at, delay)) => {
-                *at = deadline;
-                delay.reset(wait);
-                Pin::new(delay).poll(cx)
+        let (at, delay) = self.0.get_or_insert_with(|| {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            (deadline, futures_timer::Delay::new(wait))
+        });
+        // As the tokio timer: a later deadline waits for the armed one to fire, then re-arms
+        // the same entry (no allocation, no update per message); an earlier one re-arms now.
+        if deadline < *at {
+            *at = deadline;
+            delay.reset(deadline.saturating_duration_since(Instant::now()));
+        }
+        loop {
+            core::task::ready!(Pin::new(&mut *delay).poll(cx));
+            if *at >= deadline {
+                return Poll::Ready(());
             }
-            slot => {
-                let mut delay = futures_timer::Delay::new(wait);
-                let poll = Pin::new(&mut delay).poll(cx);
-                *slot = Some((deadline, delay));
-                poll
-            }
+            *at = deadline;
+            delay.reset(deadline.saturating_duration_since(Instant::now()));
         }
     }
 }

@@ -94,10 +94,19 @@ impl AsyncTimer for TokioTimer {
         let sleep = self
             .0
             .get_or_insert_with(|| alloc::boxed::Box::pin(tokio::time::sleep_until(deadline)));
-        if sleep.deadline() != deadline {
+        // A deadline moved later (the keepalive, after every message) leaves the earlier
+        // one armed, and is re-armed when that one fires: one timer update per firing
+        // instead of one per message. An earlier deadline re-arms at once.
+        if deadline < sleep.deadline() {
             sleep.as_mut().reset(deadline);
         }
-        sleep.as_mut().poll(cx)
+        loop {
+            core::task::ready!(sleep.as_mut().poll(cx));
+            if sleep.deadline() >= deadline {
+                return Poll::Ready(());
+            }
+            sleep.as_mut().reset(deadline);
+        }
     }
 }
 
