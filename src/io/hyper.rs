@@ -172,7 +172,10 @@ fn bootstrap<B>(request: &http::Request<B>) -> Result<Bootstrap, Refusal> {
 /// a subprotocol or refuse.
 #[derive(Debug)]
 pub struct UpgradeRequest<'r> {
-    parts: &'r http::Request<()>,
+    method: &'r http::Method,
+    uri: &'r http::Uri,
+    version: http::Version,
+    map: &'r http::HeaderMap,
     headers: &'r [HttpHeader<'r>],
 }
 
@@ -180,32 +183,31 @@ impl<'r> UpgradeRequest<'r> {
     /// The HTTP version that carried the request (`HTTP_11`, or `HTTP_2` for an extended
     /// CONNECT).
     pub fn version(&self) -> http::Version {
-        self.parts.version()
+        self.version
     }
 
     /// Whether the request is an HTTP/2 extended CONNECT (RFC 8441) rather than an
     /// HTTP/1.1 Upgrade.
     pub fn is_extended_connect(&self) -> bool {
-        self.parts.method() == http::Method::CONNECT
+        self.method == http::Method::CONNECT
     }
 
     /// The request's path (`:path` over HTTP/2).
     pub fn path(&self) -> &'r str {
-        self.parts.uri().path()
+        self.uri.path()
     }
 
     /// The request's query, without the `?`.
     pub fn query(&self) -> Option<&'r str> {
-        self.parts.uri().query()
+        self.uri.query()
     }
 
     /// The authority the client asked for: `:authority` over HTTP/2, `Host` over HTTP/1.1.
     pub fn authority(&self) -> Option<&'r str> {
-        match self.parts.uri().authority() {
+        match self.uri.authority() {
             Some(authority) => Some(authority.as_str()),
             None => self
-                .parts
-                .headers()
+                .map
                 .get(http::header::HOST)
                 .and_then(|v| v.to_str().ok()),
         }
@@ -213,8 +215,7 @@ impl<'r> UpgradeRequest<'r> {
 
     /// `Origin`, if sent (browsers always send it).
     pub fn origin(&self) -> Option<&'r str> {
-        self.parts
-            .headers()
+        self.map
             .get(http::header::ORIGIN)
             .and_then(|v| v.to_str().ok())
     }
@@ -236,7 +237,7 @@ impl<'r> UpgradeRequest<'r> {
 
     /// Every request header.
     pub fn headers(&self) -> &'r http::HeaderMap {
-        self.parts.headers()
+        self.map
     }
 }
 
@@ -278,13 +279,11 @@ pub(crate) fn agree<B>(
 ) -> Result<Agreement, Refusal> {
     let headers = http_interop::headers_of(request.headers());
     let bootstrap = validate(request, &headers)?;
-    let mut parts = http::Request::new(());
-    *parts.method_mut() = request.method().clone();
-    *parts.uri_mut() = request.uri().clone();
-    *parts.version_mut() = request.version();
-    *parts.headers_mut() = request.headers().clone();
     let offer = UpgradeRequest {
-        parts: &parts,
+        method: request.method(),
+        uri: request.uri(),
+        version: request.version(),
+        map: request.headers(),
         headers: &headers,
     };
     let protocol = decide(&offer).map_err(|(status, body)| Refusal::with_status(status, &body))?;
