@@ -105,13 +105,6 @@ impl Inbox {
         }
     }
 
-    /// An empty buffer for a received message: the recycled one if any.
-    fn fresh(&mut self) -> Vec<u8> {
-        let mut buf = core::mem::take(&mut self.recycled);
-        buf.clear();
-        buf
-    }
-
     /// An inbox growing up to `size` bytes, holding a copy of `leftover`.
     pub(crate) fn with_leftover(size: usize, leftover: &[u8]) -> Inbox {
         let mut buf = alloc::vec![0u8; initial_len(size).max(leftover.len())];
@@ -247,7 +240,7 @@ impl Inbox {
     /// Starts assembling a message of `kind`, in the recycled buffer if there is one.
     fn start_partial(&mut self, kind: DataKind) {
         if self.partial.capacity() == 0 {
-            self.partial = self.fresh();
+            self.partial = core::mem::take(&mut self.recycled);
         }
         self.partial.clear();
         self.partial_kind = kind;
