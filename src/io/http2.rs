@@ -40,7 +40,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::convert::Infallible;
-use core::future::{poll_fn, Future};
+use core::future::poll_fn;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -55,7 +55,7 @@ use super::connector::{establish_tokio, open_tokio, Route, TokioConn};
 use super::error::{Error, Http2Error, Rejected};
 use super::opening::{build_error, nonce, OsEntropy, StdConnection};
 use super::options::Options;
-use super::tokio::{TokioIo, TokioWebSocket};
+use super::tokio::{within, TokioIo, TokioWebSocket};
 use crate::handshake::{
     http_interop, negotiate, ClientFailure, ClientFailureKind, ClientRequest, WsUri,
 };
@@ -134,7 +134,7 @@ pub async fn connect_request(
         let io = TokioIo(Http2Conn::Http2(Box::new(stream)));
         Ok(TokioWebSocket::from_connection(io, conn, &[], &options))
     };
-    bounded(timeout, open).await
+    within(timeout, open).await
 }
 
 async fn http1(
@@ -144,18 +144,6 @@ async fn http1(
     options: Options,
 ) -> Result<Http2WebSocket, Error> {
     TokioWebSocket::connect_with(request, TokioIo(Http2Conn::Http1(conn)), config, options).await
-}
-
-async fn bounded<T>(
-    timeout: Option<Duration>,
-    open: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    match timeout {
-        Some(timeout) => tokio::time::timeout(timeout, open)
-            .await
-            .map_err(|_| Error::OpenTimeout)?,
-        None => open.await,
-    }
 }
 
 /// One HTTP/2 connection to a server that enabled extended CONNECT, opening WebSockets on
@@ -192,7 +180,7 @@ impl Http2Connection {
                 Established::Refused(why) => Err(why.into()),
             }
         };
-        bounded(options.open_timeout, open).await
+        within(options.open_timeout, open).await
     }
 
     async fn establish(uri: &WsUri<'_>, options: &Options) -> Result<Established, Error> {
@@ -252,7 +240,7 @@ impl Http2Connection {
                 options,
             ))
         };
-        bounded(options.open_timeout, open).await
+        within(options.open_timeout, open).await
     }
 
     /// [`websocket`](Self::websocket) for a URI, with no request options.
@@ -579,31 +567,59 @@ impl AsyncRead for PrefaceWatch {
     }
 }
 
-impl AsyncWrite for PrefaceWatch {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
+/// Implements tokio's `AsyncWrite` for `$ty` by forwarding to the stream that `$inner`
+/// pins from `$this: &mut $ty` (`$shared` names it from `$r: &$ty`).
+macro_rules! forward_write {
+    ($ty:ty, |$this:ident| $inner:expr, |$r:ident| $shared:expr) => {
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $inner.poll_write(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $inner.poll_write_vectored(cx, bufs)
+            }
+            fn is_write_vectored(&self) -> bool {
+                let $r = self;
+                $shared.is_write_vectored()
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                $inner.poll_flush(cx)
+            }
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                $inner.poll_shutdown(cx)
+            }
+        }
+    };
 }
+
+/// A stream of [`Http2Conn`], as a trait object.
+type Writer<'a> = &'a mut (dyn AsyncWrite + Unpin + Send);
+
+forward_write!(PrefaceWatch, |this| Pin::new(&mut this.inner), |r| r.inner);
+forward_write!(Http2Stream, |this| Pin::new(&mut this.io), |r| r.io);
+forward_write!(
+    Http2Conn,
+    |this| Pin::new(match this {
+        Http2Conn::Http2(s) => &mut **s as Writer<'_>,
+        Http2Conn::Http1(s) => s as Writer<'_>,
+    }),
+    |r| match r {
+        Http2Conn::Http2(s) => &**s as &dyn AsyncWrite,
+        Http2Conn::Http1(s) => s as &dyn AsyncWrite,
+    }
+);
 
 impl AsyncRead for Http2Stream {
     fn poll_read(
@@ -612,32 +628,6 @@ impl AsyncRead for Http2Stream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Http2Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 
@@ -650,47 +640,6 @@ impl AsyncRead for Http2Conn {
         match self.get_mut() {
             Http2Conn::Http2(s) => Pin::new(&mut **s).poll_read(cx, buf),
             Http2Conn::Http1(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Http2Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Http2Conn::Http2(s) => Pin::new(&mut **s).poll_write(cx, buf),
-            Http2Conn::Http1(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Http2Conn::Http2(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
-            Http2Conn::Http1(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Http2Conn::Http2(s) => s.is_write_vectored(),
-            Http2Conn::Http1(s) => s.is_write_vectored(),
-        }
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Http2Conn::Http2(s) => Pin::new(&mut **s).poll_flush(cx),
-            Http2Conn::Http1(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Http2Conn::Http2(s) => Pin::new(&mut **s).poll_shutdown(cx),
-            Http2Conn::Http1(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }

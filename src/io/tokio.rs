@@ -165,7 +165,15 @@ pub async fn connect_request(
         let stream = super::connector::open_tokio(request.uri(), &options.connect).await?;
         TokioWebSocket::connect_with(request, TokioIo(stream), config, options.clone()).await
     };
-    match options.open_timeout {
+    within(options.open_timeout, open).await
+}
+
+/// Runs `open` within `timeout` ([`Error::OpenTimeout`] past it), or unbounded for `None`.
+pub(crate) async fn within<T>(
+    timeout: Option<core::time::Duration>,
+    open: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match timeout {
         Some(timeout) => tokio::time::timeout(timeout, open)
             .await
             .map_err(|_| Error::OpenTimeout)?,
