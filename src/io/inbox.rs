@@ -20,6 +20,12 @@ const MAX_RESERVE: usize = 1 << 20;
 
 /// Bytes read but not yet processed, plus the message being assembled.
 ///
+/// An inbox with nothing buffered can give its read buffer back
+/// ([`release`](Self::release); it starts that way when the handshake left nothing
+/// unread), so a connection that waits for its peer holds no read buffer at all: the async
+/// adapter then reads into a small stack buffer ([`PROBE`]) and only allocates when bytes
+/// arrive ([`refill`](Self::refill)); [`spare`](Self::spare) allocates too.
+///
 /// The buffer starts small ([`SMALL_READ_BUFFER`], or the configured size if smaller) and
 /// grows to the configured `read_buffer` once a read fills it; [`shrink`](Self::shrink)
 /// (called when the transport has nothing more to read) gives the large buffer back, so an
@@ -55,6 +61,11 @@ pub(crate) struct Inbox {
 /// stream of small messages cost no allocation.
 const MAX_RECYCLED: usize = SMALL_READ_BUFFER;
 
+/// The size of the stack buffer a released inbox's first read goes into (at most the
+/// smallest read buffer, [`Options::read_buffer`](super::Options::read_buffer)'s 1 KiB
+/// floor, so that [`refill`](Inbox::refill) always fits).
+pub(crate) const PROBE: usize = 1024;
+
 /// A data event, its payload still where the connection left it.
 enum Piece {
     /// Borrowed from the read buffer, the `len` bytes just before the unread rest.
@@ -71,12 +82,16 @@ enum Piece {
 impl Inbox {
     /// An inbox over `buf`, holding unprocessed bytes at `start..end`; the buffer grows up
     /// to `large` bytes (or stays at `buf`'s size if that is larger).
+    /// With nothing unprocessed, the inbox starts released (`buf` is dropped).
     pub(crate) fn new(mut buf: Vec<u8>, start: usize, end: usize, large: usize) -> Inbox {
         let small = initial_len(large);
-        if buf.is_empty() {
-            buf.resize(small, 0);
-        }
         let large = large.max(buf.len());
+        let (start, end) = if start == end {
+            buf = Vec::new();
+            (0, 0)
+        } else {
+            (start, end)
+        };
         Inbox {
             buf,
             start,
@@ -105,18 +120,52 @@ impl Inbox {
         }
     }
 
-    /// An inbox growing up to `size` bytes, holding a copy of `leftover`.
+    /// An inbox growing up to `size` bytes, holding a copy of `leftover` (released if
+    /// there is none).
     pub(crate) fn with_leftover(size: usize, leftover: &[u8]) -> Inbox {
+        if leftover.is_empty() {
+            return Inbox::new(Vec::new(), 0, 0, size);
+        }
         let mut buf = alloc::vec![0u8; initial_len(size).max(leftover.len())];
         buf[..leftover.len()].copy_from_slice(leftover);
         Inbox::new(buf, 0, leftover.len(), size)
     }
 
-    /// Where the next read goes. Only called once everything read has been processed.
+    /// Whether the inbox holds no read buffer (see [`release`](Self::release)).
+    pub(crate) fn is_released(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Gives the read buffer and the recycled message buffer back if nothing is buffered or
+    /// being assembled: for a connection that has been idle for a while (the async adapter
+    /// calls it when a timer fires, e.g. the keepalive ping). The next read allocates again.
+    pub(crate) fn release(&mut self) {
+        if self.start == self.end && self.partial.is_empty() {
+            self.buf = Vec::new();
+            self.recycled = Vec::new();
+            self.start = 0;
+            self.end = 0;
+            self.grow = false;
+            self.full = false;
+        }
+    }
+
+    /// Takes the bytes a released inbox's first read put in a [`PROBE`] buffer.
+    pub(crate) fn refill(&mut self, bytes: &[u8]) {
+        let spare = self.spare();
+        spare[..bytes.len()].copy_from_slice(bytes);
+        self.filled(bytes.len());
+    }
+
+    /// Where the next read goes (allocating the small buffer if the inbox is released).
+    /// Only called once everything read has been processed.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
+        }
+        if self.buf.is_empty() {
+            self.buf.resize(self.small, 0);
         }
         if self.grow {
             self.grow = false;
@@ -353,7 +402,9 @@ mod tests {
             Duration::ZERO,
         );
         let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
-        assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
+        // Nothing read yet: no buffer until the first read.
+        assert_eq!(inbox.capacity(), 0);
+        assert!(inbox.is_released());
 
         let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
         let mut wire = frame(&big[..60_000], false);
@@ -369,5 +420,34 @@ mod tests {
         let got = feed(&mut inbox, &mut conn, &small);
         assert_eq!(got, vec![Message::Binary(b"hello".to_vec())]);
         assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
+
+        // Idle for a while: everything is given back, and a probe read brings it back.
+        inbox.release();
+        assert_eq!(inbox.capacity(), 0);
+        inbox.refill(&frame(b"again", true));
+        assert_eq!(inbox.capacity(), SMALL_READ_BUFFER);
+        let got = feed(&mut inbox, &mut conn, &[]);
+        assert_eq!(got, vec![Message::Binary(b"again".to_vec())]);
+    }
+
+    #[test]
+    fn release_keeps_a_partly_received_message() {
+        let mut conn = Connection::new(
+            Role::Server,
+            Config::default(),
+            Vec::new(),
+            super::super::opening::OsEntropy,
+            Duration::ZERO,
+        );
+        let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
+        let wire = frame(b"hello", true);
+        // Two payload bytes of five received: releasing must not drop them.
+        assert!(feed(&mut inbox, &mut conn, &wire[..8]).is_empty());
+        inbox.release();
+        assert!(!inbox.is_released());
+        assert_eq!(
+            feed(&mut inbox, &mut conn, &wire[8..]),
+            vec![Message::Binary(b"hello".to_vec())]
+        );
     }
 }

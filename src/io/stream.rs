@@ -30,7 +30,7 @@ use futures_sink::Sink;
 
 use super::driver::OpeningIo;
 use super::error::Error;
-use super::inbox::{queue, Inbox};
+use super::inbox::{queue, Inbox, PROBE};
 use super::message::Message;
 use super::opening::{connect, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
@@ -334,15 +334,18 @@ impl<T: AsyncTransport> Inner<T> {
                     if self.timer.poll_until(cx, at).is_ready() {
                         now = self.now();
                         self.conn.handle_timeout(now);
+                        // A timer only fires on a connection that has been quiet for a
+                        // while (keepalive) or is going away: it needs no read buffer.
+                        self.inbox.release();
                         continue;
                     }
                 }
             }
-            match self.io.poll_read(cx, self.inbox.spare()) {
+            match self.poll_read(cx) {
                 Poll::Ready(Ok(0)) => {
                     let _ = self.conn.handle_eof();
                 }
-                Poll::Ready(Ok(n)) => self.inbox.filled(n),
+                Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => return self.end(Some(Error::Io(e))),
                 Poll::Pending => {
@@ -353,6 +356,23 @@ impl<T: AsyncTransport> Inner<T> {
                 }
             }
         }
+    }
+
+    /// Reads into the inbox. A released inbox (see [`Inbox::release`]) reads into a stack
+    /// buffer first and allocates only once bytes arrive, so a connection waiting for its
+    /// peer holds no read buffer.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.inbox.is_released() {
+            let mut probe = [0u8; PROBE];
+            let n = ready!(self.io.poll_read(cx, &mut probe))?;
+            if n > 0 {
+                self.inbox.refill(&probe[..n]);
+            }
+            return Poll::Ready(Ok(n));
+        }
+        let n = ready!(self.io.poll_read(cx, self.inbox.spare()))?;
+        self.inbox.filled(n);
+        Poll::Ready(Ok(n))
     }
 
     fn end(&mut self, error: Option<Error>) -> Poll<Option<Result<Message, Error>>> {
