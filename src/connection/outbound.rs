@@ -16,8 +16,9 @@ use crate::mask::apply_mask;
 /// steady stream of small messages does not allocate).
 const KEEP_CAPACITY: usize = 32 * 1024;
 
-/// How many application pings and pongs may wait at once.
-pub const MAX_URGENT: usize = 8;
+/// How many application pings and pongs may wait at once. Each slot is 139 bytes inline in
+/// every connection; they drain at the next frame boundary, so a few are enough.
+pub const MAX_URGENT: usize = 4;
 
 /// One piece of output: write `header`, then `payload` (one vectored write), then report how
 /// much went out with [`Connection::advance_transmit`](super::Connection::advance_transmit).
