@@ -186,10 +186,16 @@ impl Inbox {
     }
 
     /// The transport has nothing more to read for now: give back the large read buffer if
-    /// it holds nothing unprocessed and the last read did not fill it (a stream of large
-    /// messages keeps it instead of growing it again for every batch).
+    /// it holds nothing unprocessed, no message is being assembled (the rest of a large
+    /// message is on its way: growing again would zero-fill the buffer again), and the last
+    /// read did not fill it (a stream of large messages keeps it instead of growing it
+    /// again for every batch).
     pub(crate) fn shrink(&mut self) {
-        if self.buf.len() > self.small && self.start == self.end && !self.full {
+        if self.buf.len() > self.small
+            && self.start == self.end
+            && self.partial.is_empty()
+            && !self.full
+        {
             self.start = 0;
             self.end = 0;
             self.buf.truncate(self.small);
