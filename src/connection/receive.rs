@@ -78,6 +78,25 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         }
     }
 
+    /// Payload bytes still to come in the data frame under way, if the next bytes received
+    /// are all its payload and come back as one [`Event::Data`] borrowing them (whatever
+    /// part of them arrives); 0 otherwise (between frames, in a control frame, in a message
+    /// the extension decodes, or once closed or failed). Lets an adapter read a large
+    /// payload straight into the message it is assembling.
+    #[cfg(feature = "std")]
+    pub(crate) fn data_payload_remaining(&self) -> u64 {
+        let inb = &self.inbound;
+        if inb.frame_opcode.is_control()
+            || inb.transformed
+            || inb.incoming.is_none()
+            || self.life.is_closed()
+            || self.life.error().is_some()
+        {
+            return 0;
+        }
+        self.decoder.remaining()
+    }
+
     /// Processes received bytes until one event is found or `input` is used up.
     ///
     /// Returns the event and the unread rest of `input` (call again with it), or `Ok(None)`

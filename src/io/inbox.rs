@@ -49,9 +49,17 @@ pub(crate) struct Inbox {
     grow: bool,
     /// The last read filled the buffer: more is probably on its way, keep it large.
     full: bool,
-    /// The message being assembled and its kind.
+    /// The message being assembled and its kind. While large payloads are read straight
+    /// into it, its `len` may run ahead of the bytes assembled (`assembled`): that tail is
+    /// zero-filled already, so the next read there needs no second zero-fill.
     partial: Vec<u8>,
     partial_kind: DataKind,
+    assembled: usize,
+    /// Payload bytes the next read may put straight into `partial` (see
+    /// [`Connection::data_payload_remaining`]); 0: the next read goes into `buf`.
+    direct: usize,
+    /// Bytes the last read put into `partial` at `assembled`, still to be processed.
+    direct_read: usize,
     /// A sent message's buffer, kept for the next received one (see [`recycle`](Self::recycle)).
     recycled: Vec<u8>,
 }
@@ -60,6 +68,11 @@ pub(crate) struct Inbox {
 /// an idle connection holds little, while the messages of a steady echo or request/response
 /// stream of small messages cost no allocation.
 const MAX_RECYCLED: usize = SMALL_READ_BUFFER;
+
+/// The least payload still to come for which the next read goes straight into the message
+/// being assembled: below it, one read into the read buffer takes that payload and whatever
+/// follows it.
+const DIRECT_MIN: usize = SMALL_READ_BUFFER;
 
 /// The size of the stack buffer a released inbox's first read goes into (at most the
 /// smallest read buffer, [`Options::read_buffer`](super::Options::read_buffer)'s 1 KiB
@@ -102,6 +115,9 @@ impl Inbox {
             full: false,
             partial: Vec::new(),
             partial_kind: DataKind::Binary,
+            assembled: 0,
+            direct: 0,
+            direct_read: 0,
             recycled: Vec::new(),
         }
     }
@@ -140,7 +156,7 @@ impl Inbox {
     /// being assembled: for a connection that has been idle for a while (the async adapter
     /// calls it when a timer fires, e.g. the keepalive ping). The next read allocates again.
     pub(crate) fn release(&mut self) {
-        if self.start == self.end && self.partial.is_empty() {
+        if self.start == self.end && self.assembled == 0 && self.direct_read == 0 {
             self.buf = Vec::new();
             self.recycled = Vec::new();
             self.start = 0;
@@ -157,9 +173,17 @@ impl Inbox {
         self.filled(bytes.len());
     }
 
-    /// Where the next read goes (allocating the small buffer if the inbox is released).
+    /// Where the next read goes (allocating the small buffer if the inbox is released):
+    /// the read buffer, or, in the middle of a large payload, the message being assembled.
     /// Only called once everything read has been processed.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
+        if self.direct > 0 {
+            let end = self.assembled + self.direct;
+            if self.partial.len() < end {
+                self.partial.resize(end, 0);
+            }
+            return &mut self.partial[self.assembled..end];
+        }
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -178,6 +202,11 @@ impl Inbox {
 
     /// Records that `n` bytes were read into [`spare`](Self::spare).
     pub(crate) fn filled(&mut self, n: usize) {
+        if self.direct > 0 {
+            self.direct = 0;
+            self.direct_read = n;
+            return;
+        }
         self.end += n;
         self.full = self.end == self.buf.len();
         if self.full && self.buf.len() < self.large {
@@ -193,7 +222,7 @@ impl Inbox {
     pub(crate) fn shrink(&mut self) {
         if self.buf.len() > self.small
             && self.start == self.end
-            && self.partial.is_empty()
+            && self.assembled == 0
             && !self.full
         {
             self.start = 0;
@@ -209,6 +238,12 @@ impl Inbox {
         self.buf.capacity() + self.partial.capacity()
     }
 
+    /// The read buffer's size, for tests.
+    #[cfg(test)]
+    fn read_buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Feeds buffered bytes to `conn` until a whole message or a control event is ready.
     /// `Ok(None)` means everything buffered was consumed: read more.
     pub(crate) fn next(
@@ -216,6 +251,11 @@ impl Inbox {
         conn: &mut StdConnection,
         now: Duration,
     ) -> Result<Option<Message>, ConnectionError> {
+        if self.direct_read > 0 {
+            if let Some(message) = self.next_direct(conn, now)? {
+                return Ok(Some(message));
+            }
+        }
         loop {
             let end = self.end;
             let Some((event, rest)) = conn.receive(now, &mut self.buf[self.start..end])? else {
@@ -246,7 +286,7 @@ impl Inbox {
                     if data.first {
                         self.start_partial(data.kind);
                     }
-                    self.partial.extend_from_slice(data.payload);
+                    self.append(data.payload);
                     Piece::Copied { last: data.last }
                 }
                 Event::Ping(payload) => {
@@ -279,9 +319,14 @@ impl Inbox {
                     }
                     // Reserve what the frames declared, so collecting never moves the bytes.
                     let declared = conn.message_len_hint().min(MAX_RESERVE);
-                    let have = self.partial.len();
-                    self.partial.reserve(declared.saturating_sub(have).max(len));
+                    self.partial.truncate(self.assembled);
+                    self.partial
+                        .reserve(declared.saturating_sub(self.assembled).max(len));
                     self.partial.extend_from_slice(&self.buf[at - len..at]);
+                    self.assembled += len;
+                    if !last && self.start == self.end {
+                        self.read_direct_next(conn);
+                    }
                     last
                 }
                 Piece::Copied { last } => last,
@@ -292,18 +337,69 @@ impl Inbox {
         }
     }
 
+    /// Everything read is processed, in the middle of a data frame: if enough of its
+    /// payload is still to come, the next read goes straight into the message (no copy out
+    /// of the read buffer, and the read buffer need not grow).
+    fn read_direct_next(&mut self, conn: &StdConnection) {
+        let remaining = usize::try_from(conn.data_payload_remaining()).unwrap_or(usize::MAX);
+        if remaining >= DIRECT_MIN {
+            self.direct = remaining.min(self.large);
+            // The read that filled the buffer was this payload: no need to grow it.
+            self.grow = false;
+        }
+    }
+
+    /// Processes the payload bytes the last read put straight into the message.
+    fn next_direct(
+        &mut self,
+        conn: &mut StdConnection,
+        now: Duration,
+    ) -> Result<Option<Message>, ConnectionError> {
+        let at = self.assembled;
+        let n = core::mem::take(&mut self.direct_read);
+        let input = &mut self.partial[at..at + n];
+        // The connection said all of these are payload of the frame under way: they come
+        // back as one data piece, unmasked where they lie.
+        let last = match conn.receive(now, input)? {
+            Some((Event::Data(data), rest)) if rest.is_empty() && data.payload.len() == n => {
+                data.last
+            }
+            // Unreachable: `direct` never exceeds what `data_payload_remaining` reported,
+            // and those bytes can only be that payload.
+            _ => {
+                debug_assert!(false, "a direct read held more than the frame's payload");
+                return Err(ConnectionError::AbnormalClosure);
+            }
+        };
+        self.assembled += n;
+        if last {
+            return self.take_message().map(Some);
+        }
+        self.read_direct_next(conn);
+        Ok(None)
+    }
+
+    /// Appends to the message being assembled.
+    fn append(&mut self, bytes: &[u8]) {
+        self.partial.truncate(self.assembled);
+        self.partial.extend_from_slice(bytes);
+        self.assembled += bytes.len();
+    }
+
     /// Starts assembling a message of `kind`, in the recycled buffer if there is one.
     fn start_partial(&mut self, kind: DataKind) {
         if self.partial.capacity() == 0 {
             self.partial = core::mem::take(&mut self.recycled);
         }
         self.partial.clear();
+        self.assembled = 0;
         self.partial_kind = kind;
     }
 
     /// The assembled message; its buffer becomes the message's.
     fn take_message(&mut self) -> Result<Message, ConnectionError> {
-        let bytes = core::mem::take(&mut self.partial);
+        let mut bytes = core::mem::take(&mut self.partial);
+        bytes.truncate(core::mem::take(&mut self.assembled));
         Ok(match self.partial_kind {
             DataKind::Binary => Message::Binary(bytes),
             DataKind::Text => {
@@ -380,22 +476,92 @@ mod tests {
     /// Feeds `wire` through the inbox in reads of at most what `spare` offers, shrinking
     /// when it runs dry as the async adapter does; returns the messages.
     fn feed(inbox: &mut Inbox, conn: &mut StdConnection, wire: &[u8]) -> Vec<Message> {
+        feed_in(inbox, conn, wire, usize::MAX, &mut |_| {}).unwrap()
+    }
+
+    /// [`feed`] in reads of at most `chunk` bytes, calling `watch` after each read.
+    fn feed_in(
+        inbox: &mut Inbox,
+        conn: &mut StdConnection,
+        wire: &[u8],
+        chunk: usize,
+        watch: &mut dyn FnMut(&Inbox),
+    ) -> Result<Vec<Message>, ConnectionError> {
         let mut messages = Vec::new();
         let mut wire = wire;
         loop {
-            while let Some(m) = inbox.next(conn, Duration::ZERO).unwrap() {
+            while let Some(m) = inbox.next(conn, Duration::ZERO)? {
                 messages.push(m);
             }
             if wire.is_empty() {
                 inbox.shrink();
-                return messages;
+                return Ok(messages);
             }
             let spare = inbox.spare();
-            let n = spare.len().min(wire.len());
+            let n = spare.len().min(wire.len()).min(chunk);
             spare[..n].copy_from_slice(&wire[..n]);
             inbox.filled(n);
+            watch(inbox);
             wire = &wire[n..];
         }
+    }
+
+    fn server() -> StdConnection {
+        Connection::new(
+            Role::Server,
+            Config::default(),
+            Vec::new(),
+            super::super::opening::OsEntropy,
+            Duration::ZERO,
+        )
+    }
+
+    #[test]
+    fn large_payloads_are_read_straight_into_the_message() {
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i * 7) as u8).collect();
+        let mut wire = frame(&big, true);
+        wire.extend_from_slice(&frame(b"after", true));
+        // Reads of every size from 1 byte to larger than the buffer; every message is
+        // right, and the read buffer never grows past the small one: the 200 KB payload
+        // went into the message, not through the read buffer.
+        for chunk in [1, 3, 1000, 4096, 5000, 70_000, usize::MAX] {
+            let mut conn = server();
+            let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
+            let mut largest = 0;
+            let got = feed_in(&mut inbox, &mut conn, &wire, chunk, &mut |i| {
+                largest = largest.max(i.read_buffer_capacity());
+            })
+            .unwrap();
+            assert_eq!(
+                got,
+                vec![
+                    Message::Binary(big.clone()),
+                    Message::Binary(b"after".to_vec())
+                ],
+                "chunk {chunk}"
+            );
+            assert!(largest <= SMALL_READ_BUFFER, "chunk {chunk}: {largest}");
+        }
+    }
+
+    #[test]
+    fn text_read_straight_into_the_message_is_still_validated() {
+        let mut text = "é".repeat(50_000).into_bytes();
+        let mut wire = frame(&text, true);
+        wire[0] = 0x81; // text
+        let mut conn = server();
+        let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
+        let got = feed_in(&mut inbox, &mut conn, &wire, 7000, &mut |_| {}).unwrap();
+        assert_eq!(got, vec![Message::Text("é".repeat(50_000))]);
+
+        // A bad byte deep in the part read straight into the message fails with 1007.
+        text[90_001] = 0xff;
+        let mut wire = frame(&text, true);
+        wire[0] = 0x81;
+        let mut conn = server();
+        let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
+        let err = feed_in(&mut inbox, &mut conn, &wire, 7000, &mut |_| {}).unwrap_err();
+        assert_eq!(err, ConnectionError::Protocol(ProtocolError::InvalidUtf8));
     }
 
     #[test]
