@@ -105,7 +105,7 @@ pub use connection::{
     SendBuffer, State, Transmit, MAX_URGENT,
 };
 #[cfg(feature = "alloc")]
-pub use connection::{MessageAssembler, MessageRef};
+pub use connection::{MessageAssembler, MessageRef, OWNED_PAYLOAD_MIN};
 pub use entropy::{Entropy, EntropyError, NoEntropy};
 pub use error::{BufferTooSmall, ConnectionError, ExtensionError, ProtocolError, SendError};
 pub use role::Role;

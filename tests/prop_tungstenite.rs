@@ -1,6 +1,6 @@
 //! Two-peer property tests against a peer that is not wscore: tungstenite's `WebSocket` over
 //! an in-memory duplex stream, in both roles. Random message sequences (text and binary,
-//! 0..~70 KiB, our streamed sends, tungstenite's raw fragments, pings both ways) over random
+//! 0..~70 KiB, our streamed sends and sends by value, tungstenite's raw fragments, pings both ways) over random
 //! transport splits, ending in a closing handshake started by either side or both; every
 //! message must arrive intact and in order and the closes must agree (see the invariants in
 //! `tests/fuzz_checks/connection_tungstenite.rs`, which this drives with generated scripts).
@@ -32,6 +32,8 @@ fn send() -> impl Strategy<Value = Send> {
         )
             .prop_map(|(text, len, seed, cuts)| Send::Pieces { text, len, seed, cuts }),
         1 => prop::collection::vec(any::<u8>(), 0..=125).prop_map(Send::Ping),
+        2 => (any::<bool>(), message_len(), any::<u64>())
+            .prop_map(|(text, len, seed)| Send::Owned { text, len, seed }),
     ]
 }
 

@@ -25,6 +25,8 @@ pub use buffer::{FixedBuffer, SendBuffer};
 pub use config::Config;
 pub use event::{ControlPayload, Data, DataKind, Event, PeerClose};
 pub use lifecycle::{Closure, State};
+#[cfg(feature = "alloc")]
+pub use outbound::OWNED_PAYLOAD_MIN;
 pub use outbound::{Transmit, MAX_URGENT};
 
 use crate::entropy::{Entropy, NoEntropy};

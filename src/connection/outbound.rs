@@ -7,6 +7,11 @@
 //! pong (one slot, replaced by a newer ping's), up to [`MAX_URGENT`] application pings and
 //! pongs, and the Close. Pings and pongs overtake queued data at the next frame boundary;
 //! the Close goes after all queued data; nothing is sent after the Close.
+//!
+//! With `alloc`, one large payload the caller handed over by value
+//! ([`Connection::send_binary_owned`](super::Connection::send_binary_owned)) can stay in its
+//! own `Vec`: only its header goes into the buffer, and the payload is written from where it
+//! lies, logically right after that header (frames queued later follow it in the buffer).
 
 use super::buffer::SendBuffer;
 use crate::frame::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
@@ -15,6 +20,13 @@ use crate::mask::apply_mask;
 /// A drained send queue larger than this gives its memory back (smaller ones keep it, so a
 /// steady stream of small messages does not allocate).
 const KEEP_CAPACITY: usize = 32 * 1024;
+
+/// The smallest payload that [`Connection::send_binary_owned`](super::Connection::send_binary_owned)
+/// and `send_text_owned` write from the caller's buffer instead of copying into the queue:
+/// below it the copy costs little, and frames copied into the queue leave together in one
+/// write.
+#[cfg(feature = "alloc")]
+pub const OWNED_PAYLOAD_MIN: usize = 16 * 1024;
 
 /// How many application pings and pongs may wait at once. Each slot is 139 bytes inline in
 /// every connection; they drain at the next frame boundary, so a few are enough.
@@ -135,6 +147,28 @@ pub(crate) struct Outbound<B> {
     /// A control frame being written, and how many of its bytes went out.
     current: Option<(Control, usize, bool)>,
     close_sent: bool,
+    /// A data frame's payload kept in the caller's buffer instead of being copied in.
+    #[cfg(feature = "alloc")]
+    owned: Option<OwnedPayload>,
+}
+
+/// A payload written from its own `Vec`: its frame's header is `buf[header_start..at]`, and
+/// the payload goes between `buf[..at]` and `buf[at..]`.
+#[cfg(feature = "alloc")]
+#[derive(Debug)]
+struct OwnedPayload {
+    data: alloc::vec::Vec<u8>,
+    header_start: usize,
+    at: usize,
+    /// Payload bytes written.
+    sent: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl OwnedPayload {
+    fn unsent(&self) -> &[u8] {
+        &self.data[self.sent..]
+    }
 }
 
 impl<B: SendBuffer> Outbound<B> {
@@ -150,12 +184,48 @@ impl<B: SendBuffer> Outbound<B> {
             close: None,
             current: None,
             close_sent: false,
+            #[cfg(feature = "alloc")]
+            owned: None,
         }
     }
 
     /// Bytes of queued data frames not yet written (headers included).
     pub(crate) fn queued_bytes(&self) -> usize {
-        self.buf.as_slice().len() - self.sent
+        self.buf.as_slice().len() - self.sent + self.owned_unsent()
+    }
+
+    /// Unsent bytes of the payload kept in its own buffer.
+    #[inline]
+    fn owned_unsent(&self) -> usize {
+        #[cfg(feature = "alloc")]
+        if let Some(o) = &self.owned {
+            return o.data.len() - o.sent;
+        }
+        0
+    }
+
+    /// Whether a payload is kept in its own buffer (only one can be).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn has_owned(&self) -> bool {
+        self.owned.is_some()
+    }
+
+    /// Queues a data frame whose payload stays in `payload` (masked there for a client);
+    /// the caller checked [`make_room`](Self::make_room) for the header and that no other
+    /// payload is kept ([`has_owned`](Self::has_owned)).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn push_owned(&mut self, header: FrameHeader, mut payload: alloc::vec::Vec<u8>) {
+        let header_start = self.buf.as_slice().len();
+        self.buf.extend_from_slice(&header.to_bytes());
+        if let Some(key) = header.mask {
+            apply_mask(&mut payload, key, 0);
+        }
+        self.owned = Some(OwnedPayload {
+            data: payload,
+            header_start,
+            at: self.buf.as_slice().len(),
+            sent: 0,
+        });
     }
 
     /// Makes room for `additional` more bytes of data frames if it can; returns whether they
@@ -170,6 +240,12 @@ impl<B: SendBuffer> Outbound<B> {
             self.sent -= cut;
             self.frame_start = 0;
             self.frame_end -= cut;
+            #[cfg(feature = "alloc")]
+            if let Some(o) = &mut self.owned {
+                // `cut <= sent <= at`: the kept payload's place moves down with the rest.
+                o.header_start = o.header_start.saturating_sub(cut);
+                o.at -= cut;
+            }
         }
         self.buf.has_room(additional)
     }
@@ -189,6 +265,10 @@ impl<B: SendBuffer> Outbound<B> {
     pub(crate) fn rollback(&mut self, mark: usize) {
         if mark >= self.sent {
             self.buf.truncate(mark);
+            #[cfg(feature = "alloc")]
+            if self.owned.as_ref().is_some_and(|o| o.header_start >= mark) {
+                self.owned = None;
+            }
         }
     }
 
@@ -209,6 +289,10 @@ impl<B: SendBuffer> Outbound<B> {
         self.close = None;
         self.current = None;
         self.close_sent = true;
+        #[cfg(feature = "alloc")]
+        {
+            self.owned = None;
+        }
     }
 
     pub(crate) fn urgent_len(&self) -> usize {
@@ -255,12 +339,18 @@ impl<B: SendBuffer> Outbound<B> {
     /// pongs (the connection failed: the Close goes next).
     pub(crate) fn abort_data(&mut self) {
         self.measure();
+        // A kept payload's frame starts at its header, which `frame_start` stays on until
+        // the payload is out: under way, it is kept whole like any other frame.
         let keep = if self.sent > self.frame_start {
             self.frame_end
         } else {
             self.sent
         };
         self.buf.truncate(keep);
+        #[cfg(feature = "alloc")]
+        if self.owned.as_ref().is_some_and(|o| o.at > keep) {
+            self.owned = None;
+        }
         self.pong = None;
         self.urgent.clear();
     }
@@ -289,12 +379,28 @@ impl<B: SendBuffer> Outbound<B> {
             });
         }
         let bytes = self.buf.as_slice();
+        #[cfg(feature = "alloc")]
+        if let Some(o) = &self.owned {
+            if self.sent >= o.header_start {
+                // The kept payload's frame: the rest of its header, then the payload.
+                return Some(Transmit {
+                    header: &bytes[self.sent..o.at],
+                    payload: o.unsent(),
+                });
+            }
+        }
         if self.sent == bytes.len() {
             return None;
         }
         // A waiting ping or pong gets in at the end of the current frame.
         let waiting = self.pong.is_some() || self.urgent.len > 0;
         let end = if waiting { self.frame_end } else { bytes.len() };
+        // Frames before the kept payload's go first, up to its header.
+        #[cfg(feature = "alloc")]
+        let end = match &self.owned {
+            Some(o) => end.min(o.header_start),
+            None => end,
+        };
         let split = (self.frame_start + self.frame_header).clamp(self.sent, end);
         Some(Transmit {
             header: &bytes[self.sent..split],
@@ -315,6 +421,10 @@ impl<B: SendBuffer> Outbound<B> {
                     // Close frame" (5.5.1): whatever is left is dropped.
                     self.close_sent = true;
                     self.buf.truncate(0);
+                    #[cfg(feature = "alloc")]
+                    {
+                        self.owned = None;
+                    }
                     self.sent = 0;
                     self.frame_start = 0;
                     self.frame_end = 0;
@@ -323,6 +433,24 @@ impl<B: SendBuffer> Outbound<B> {
                 }
             }
             return;
+        }
+        #[cfg(feature = "alloc")]
+        if let Some(o) = &mut self.owned {
+            if self.sent >= o.header_start {
+                let header = o.at - self.sent;
+                self.sent += n.min(header);
+                o.sent = (o.sent + n.saturating_sub(header)).min(o.data.len());
+                if o.sent < o.data.len() {
+                    return;
+                }
+                // Its frame is out: the buffer goes on right after its header.
+                let at = o.at;
+                self.owned = None;
+                self.frame_start = at;
+                self.frame_end = at;
+                self.reclaim();
+                return;
+            }
         }
         let len = self.buf.as_slice().len();
         self.sent = (self.sent + n).min(len);
@@ -343,6 +471,15 @@ impl<B: SendBuffer> Outbound<B> {
         if self.frame_end != self.frame_start || self.frame_start >= bytes.len() {
             return;
         }
+        #[cfg(feature = "alloc")]
+        if let Some(o) = &self.owned {
+            if o.header_start == self.frame_start {
+                // Only its header is in the buffer.
+                self.frame_header = o.at - o.header_start;
+                self.frame_end = o.at;
+                return;
+            }
+        }
         // We wrote this header ourselves, so it parses; fall back to "the rest" defensively.
         match FrameHeader::parse(&bytes[self.frame_start..]) {
             Ok(Some((header, header_len))) => {
@@ -362,7 +499,7 @@ impl<B: SendBuffer> Outbound<B> {
     }
 
     fn reclaim(&mut self) {
-        if self.sent == self.buf.as_slice().len() {
+        if self.sent == self.buf.as_slice().len() && self.owned_unsent() == 0 {
             if self.buf.spare_capacity() + self.sent > KEEP_CAPACITY {
                 // A large message went out: do not hold its memory while idle.
                 self.buf.shrink_drained();

@@ -70,6 +70,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     /// The payload bytes the frames of the data message under way declared so far (0 when
     /// the extension decodes it: its size is not known then). Bounded by
     /// `max_message_size`; a hint for reserving memory, valid right after a data event.
+    #[cfg(feature = "std")]
     pub(crate) fn message_len_hint(&self) -> usize {
         if self.inbound.transformed {
             0

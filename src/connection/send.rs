@@ -89,6 +89,54 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
         self.queue_message(DataKind::Binary, payload, true)
     }
 
+    /// Queues a whole binary message given by value. A large payload (at least
+    /// [`OWNED_PAYLOAD_MIN`](crate::OWNED_PAYLOAD_MIN) bytes, fitting in one frame, with no
+    /// extension negotiated) is written from `payload` itself, so it is never copied (a
+    /// client masks it in place); anything else is copied into the queue as
+    /// [`send_binary`](Self::send_binary) does, and the buffer is handed back for reuse.
+    /// Refused, it is dropped.
+    #[cfg(feature = "alloc")]
+    pub fn send_binary_owned(
+        &mut self,
+        payload: alloc::vec::Vec<u8>,
+    ) -> Result<Option<alloc::vec::Vec<u8>>, SendError> {
+        self.check_message_start()?;
+        self.queue_owned(DataKind::Binary, payload)
+    }
+
+    /// [`send_binary_owned`](Self::send_binary_owned) for a text message.
+    #[cfg(feature = "alloc")]
+    pub fn send_text_owned(
+        &mut self,
+        text: alloc::string::String,
+    ) -> Result<Option<alloc::vec::Vec<u8>>, SendError> {
+        self.check_message_start()?;
+        self.queue_owned(DataKind::Text, text.into_bytes())
+    }
+
+    #[cfg(feature = "alloc")]
+    fn queue_owned(
+        &mut self,
+        kind: DataKind,
+        payload: alloc::vec::Vec<u8>,
+    ) -> Result<Option<alloc::vec::Vec<u8>>, SendError> {
+        let keep = payload.len() >= crate::OWNED_PAYLOAD_MIN
+            && payload.len() <= self.config.max_send_frame_payload
+            && self.extension.is_none()
+            && !self.out.has_owned();
+        if !keep {
+            self.queue_message(kind, &payload, true)?;
+            return Ok(Some(payload));
+        }
+        let masked = self.role.masks_outgoing();
+        self.make_room(header_len(payload.len(), masked))?;
+        let header = self
+            .frame_header(opcode_of(kind), true, 0, payload.len())
+            .map_err(SendError::Entropy)?;
+        self.out.push_owned(header, payload);
+        Ok(None)
+    }
+
     fn send_message(
         &mut self,
         kind: DataKind,

@@ -122,15 +122,10 @@ impl Inbox {
         }
     }
 
-    /// Keeps the buffer of a message that was just sent (its bytes are queued) to hold the
-    /// next message received, if it is larger than the one kept and at most
+    /// Keeps the buffer of a message whose bytes were just queued to hold the next message
+    /// received, if it is larger than the one kept and at most
     /// [`MAX_RECYCLED`] bytes.
-    pub(crate) fn recycle(&mut self, message: Message) {
-        let buf = match message {
-            Message::Text(text) => text.into_bytes(),
-            Message::Binary(bytes) => bytes,
-            _ => return,
-        };
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
         if buf.capacity() > self.recycled.capacity() && buf.capacity() <= MAX_RECYCLED {
             self.recycled = buf;
         }
@@ -317,11 +312,17 @@ impl Inbox {
                     if first {
                         self.start_partial(kind);
                     }
-                    // Reserve what the frames declared, so collecting never moves the bytes.
+                    // Reserve what the frames declared (and room for a read straight into
+                    // the message to run past its end), so collecting never moves the bytes.
                     let declared = conn.message_len_hint().min(MAX_RESERVE);
+                    let overrun = if declared >= DIRECT_MIN {
+                        self.small
+                    } else {
+                        0
+                    };
                     self.partial.truncate(self.assembled);
                     self.partial
-                        .reserve(declared.saturating_sub(self.assembled).max(len));
+                        .reserve(declared.saturating_sub(self.assembled).max(len) + overrun);
                     self.partial.extend_from_slice(&self.buf[at - len..at]);
                     self.assembled += len;
                     if !last && self.start == self.end {
@@ -339,11 +340,17 @@ impl Inbox {
 
     /// Everything read is processed, in the middle of a data frame: if enough of its
     /// payload is still to come, the next read goes straight into the message (no copy out
-    /// of the read buffer, and the read buffer need not grow).
+    /// of the read buffer, and the read buffer need not grow). That read may take up to a
+    /// small buffer's worth past the frame (what follows it, moved to the read buffer), so
+    /// back-to-back messages still cost one read each.
     fn read_direct_next(&mut self, conn: &StdConnection) {
         let remaining = usize::try_from(conn.data_payload_remaining()).unwrap_or(usize::MAX);
         if remaining >= DIRECT_MIN {
-            self.direct = remaining.min(self.large);
+            self.direct = if remaining <= self.large {
+                remaining + self.small
+            } else {
+                self.large
+            };
             // The read that filled the buffer was this payload: no need to grow it.
             self.grow = false;
         }
@@ -358,24 +365,33 @@ impl Inbox {
         let at = self.assembled;
         let n = core::mem::take(&mut self.direct_read);
         let input = &mut self.partial[at..at + n];
-        // The connection said all of these are payload of the frame under way: they come
-        // back as one data piece, unmasked where they lie.
-        let last = match conn.receive(now, input)? {
-            Some((Event::Data(data), rest)) if rest.is_empty() && data.payload.len() == n => {
-                data.last
+        // The connection said the first of these are payload of the frame under way: they
+        // come back as one data piece, unmasked where they lie. What the read took past the
+        // frame's end (at most a small buffer's worth) goes to the read buffer, unprocessed.
+        let (len, last) = match conn.receive(now, input)? {
+            Some((Event::Data(data), rest)) if rest.len() <= self.buf.len() => {
+                self.buf[..rest.len()].copy_from_slice(rest);
+                self.start = 0;
+                self.end = rest.len();
+                (data.payload.len(), data.last)
             }
-            // Unreachable: `direct` never exceeds what `data_payload_remaining` reported,
-            // and those bytes can only be that payload.
+            // Unreachable: the read began inside the frame's payload, and what ran past it
+            // was sized to fit the read buffer.
             _ => {
-                debug_assert!(false, "a direct read held more than the frame's payload");
+                debug_assert!(
+                    false,
+                    "a direct read did not start with the frame's payload"
+                );
                 return Err(ConnectionError::AbnormalClosure);
             }
         };
-        self.assembled += n;
+        self.assembled += len;
         if last {
             return self.take_message().map(Some);
         }
-        self.read_direct_next(conn);
+        if self.start == self.end {
+            self.read_direct_next(conn);
+        }
         Ok(None)
     }
 
@@ -432,7 +448,22 @@ fn whole(kind: DataKind, payload: &[u8], mut buf: Vec<u8>) -> Result<Message, Co
     })
 }
 
-/// Queues an owned message on `conn`. `now` is only used by a Close (its timeout).
+/// Queues a message given by value on `conn`: a large payload is written from the message's
+/// own buffer ([`Connection::send_binary_owned`](crate::Connection::send_binary_owned)).
+/// Returns the buffer if its bytes were copied, for reuse.
+pub(crate) fn queue_owned(
+    conn: &mut StdConnection,
+    now: Duration,
+    message: Message,
+) -> Result<Option<Vec<u8>>, SendError> {
+    match message {
+        Message::Text(text) => conn.send_text_owned(text),
+        Message::Binary(bytes) => conn.send_binary_owned(bytes),
+        other => queue(conn, now, &other).map(|()| None),
+    }
+}
+
+/// Queues a message on `conn`. `now` is only used by a Close (its timeout).
 pub(crate) fn queue(
     conn: &mut StdConnection,
     now: Duration,

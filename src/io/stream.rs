@@ -30,7 +30,7 @@ use futures_sink::Sink;
 
 use super::driver::OpeningIo;
 use super::error::Error;
-use super::inbox::{queue, Inbox, PROBE};
+use super::inbox::{queue_owned, Inbox, PROBE};
 use super::message::Message;
 use super::opening::{connect, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
@@ -420,9 +420,10 @@ impl<T: AsyncTransport> Inner<T> {
             Message::Close(_) => self.now(),
             _ => Duration::ZERO,
         };
-        queue(&mut self.conn, now, &message)?;
-        // Its bytes are queued: the buffer can hold the next message received.
-        self.inbox.recycle(message);
+        // A copied message's buffer can hold the next message received.
+        if let Some(buf) = queue_owned(&mut self.conn, now, message)? {
+            self.inbox.recycle(buf);
+        }
         Ok(())
     }
 

@@ -63,6 +63,13 @@ pub enum Send {
         cuts: Vec<usize>,
     },
     Ping(Vec<u8>),
+    /// A whole message given by value (wscore: `send_binary_owned`/`send_text_owned`, which
+    /// writes large payloads from the message's own buffer; tungstenite: as `Whole`).
+    Owned {
+        text: bool,
+        len: usize,
+        seed: u64,
+    },
 }
 
 /// How the closing handshake starts.
@@ -514,6 +521,25 @@ impl Session {
                 self.ours.send(kind, &bytes).expect("send");
                 self.our_sent.push(Msg { text: *text, bytes });
             }
+            Send::Owned { text, len, seed } => {
+                let bytes = payload(*text, *len, *seed);
+                self.our_sent.push(Msg {
+                    text: *text,
+                    bytes: bytes.clone(),
+                });
+                let given_back = if *text {
+                    let text = String::from_utf8(bytes).expect("text");
+                    self.ours.send_text_owned(text).expect("send_text_owned")
+                } else {
+                    self.ours
+                        .send_binary_owned(bytes)
+                        .expect("send_binary_owned")
+                };
+                // Small payloads are copied and their buffer given back.
+                if *len < wscore::OWNED_PAYLOAD_MIN {
+                    assert!(given_back.is_some(), "len {len}");
+                }
+            }
             Send::Pieces {
                 text,
                 len,
@@ -552,7 +578,7 @@ impl Session {
 
     fn they_send(&mut self, send: &Send) {
         let result = match send {
-            Send::Whole { text, len, seed } => {
+            Send::Whole { text, len, seed } | Send::Owned { text, len, seed } => {
                 let bytes = payload(*text, *len, *seed);
                 let message = if *text {
                     Message::text(String::from_utf8(bytes.clone()).expect("text"))
@@ -806,7 +832,12 @@ impl Bytes<'_> {
         let text = flags & 1 != 0;
         let seed = u64::from(self.or0());
         match (flags >> 1) % 4 {
-            0 | 1 => Send::Whole {
+            0 => Send::Whole {
+                text,
+                len: self.len(),
+                seed,
+            },
+            1 => Send::Owned {
                 text,
                 len: self.len(),
                 seed,
