@@ -44,6 +44,30 @@ pub struct Transmit<'a> {
     pub header: &'a [u8],
     /// The bytes after them (possibly empty).
     pub payload: &'a [u8],
+    /// `header` and `payload` as one slice, when they lie next to each other in memory
+    /// (everything but a payload kept in its own buffer).
+    contiguous: Option<&'a [u8]>,
+}
+
+impl<'a> Transmit<'a> {
+    /// The piece `all`, its first `header_len` bytes being header.
+    fn split(all: &'a [u8], header_len: usize) -> Transmit<'a> {
+        let (header, payload) = all.split_at(header_len);
+        Transmit {
+            header,
+            payload,
+            contiguous: Some(all),
+        }
+    }
+
+    /// `header` and `payload` as one slice, when they lie next to each other in memory (as
+    /// they do unless the payload is kept in its own buffer, see
+    /// [`Connection::send_binary_owned`](super::Connection::send_binary_owned)): one plain
+    /// write instead of a vectored one.
+    #[inline]
+    pub fn as_contiguous(&self) -> Option<&'a [u8]> {
+        self.contiguous
+    }
 }
 
 impl Transmit<'_> {
@@ -373,10 +397,10 @@ impl<B: SendBuffer> Outbound<B> {
         }
         if let Some((control, done, _)) = &self.current {
             let split = usize::from(control.header_len).max(*done);
-            return Some(Transmit {
-                header: &control.bytes[*done..split],
-                payload: &control.bytes[split..control.len()],
-            });
+            return Some(Transmit::split(
+                &control.bytes[*done..control.len()],
+                split - *done,
+            ));
         }
         let bytes = self.buf.as_slice();
         #[cfg(feature = "alloc")]
@@ -386,6 +410,7 @@ impl<B: SendBuffer> Outbound<B> {
                 return Some(Transmit {
                     header: &bytes[self.sent..o.at],
                     payload: o.unsent(),
+                    contiguous: None,
                 });
             }
         }
@@ -402,10 +427,7 @@ impl<B: SendBuffer> Outbound<B> {
             None => end,
         };
         let split = (self.frame_start + self.frame_header).clamp(self.sent, end);
-        Some(Transmit {
-            header: &bytes[self.sent..split],
-            payload: &bytes[split..end],
-        })
+        Some(Transmit::split(&bytes[self.sent..end], split - self.sent))
     }
 
     /// Records that `n` bytes of the piece returned by [`transmit`](Self::transmit) were

@@ -274,12 +274,18 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
         &mut self.stream
     }
 
-    /// Writes everything queued: header and payload of each frame in one vectored write.
+    /// Writes everything queued: each run of frames in one write (vectored when a payload is
+    /// kept apart from its header).
     fn write_out(&mut self) -> Result<(), Error> {
         let mut wrote = false;
         while let Some(t) = self.conn.transmit() {
-            let parts = [IoSlice::new(t.header), IoSlice::new(t.payload)];
-            let n = match self.stream.write_vectored(&parts) {
+            let written = match t.as_contiguous() {
+                Some(bytes) => self.stream.write(bytes),
+                None => self
+                    .stream
+                    .write_vectored(&[IoSlice::new(t.header), IoSlice::new(t.payload)]),
+            };
+            let n = match written {
                 Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,

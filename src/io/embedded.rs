@@ -398,8 +398,14 @@ impl<'a, T: Read + Write, R: Entropy> EmbeddedWebSocket<'a, T, R> {
         let mut wrote = false;
         while let Some(t) = self.conn.transmit() {
             let n = t.len();
-            self.io.write_all(t.header).await.map_err(Error::Io)?;
-            self.io.write_all(t.payload).await.map_err(Error::Io)?;
+            match t.as_contiguous() {
+                // Header and payload in one write: one segment on the wire, not two.
+                Some(bytes) => self.io.write_all(bytes).await.map_err(Error::Io)?,
+                None => {
+                    self.io.write_all(t.header).await.map_err(Error::Io)?;
+                    self.io.write_all(t.payload).await.map_err(Error::Io)?;
+                }
+            }
             self.conn.advance_transmit(n);
             wrote = true;
         }

@@ -55,6 +55,13 @@ pub trait AsyncTransport: Unpin {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>>;
 
+    /// Writes from `buf` (queued frames lying next to each other). The default is a
+    /// one-part [`poll_write_vectored`](Self::poll_write_vectored); override it where a
+    /// plain write is cheaper (a socket's `send` costs the kernel less than `writev`).
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+    }
+
     /// Flushes buffered writes.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
@@ -256,8 +263,13 @@ impl<T: AsyncTransport> Inner<T> {
     /// Writes everything queued, then flushes. Pending leaves the rest queued.
     fn poll_write_out(&mut self, cx: &mut Context<'_>, half: Half) -> Poll<io::Result<()>> {
         while let Some(t) = self.conn.transmit() {
-            let parts = [IoSlice::new(t.header), IoSlice::new(t.payload)];
-            match self.io.poll_write_vectored(cx, &parts) {
+            let written = match t.as_contiguous() {
+                Some(bytes) => self.io.poll_write(cx, bytes),
+                None => self
+                    .io
+                    .poll_write_vectored(cx, &[IoSlice::new(t.header), IoSlice::new(t.payload)]),
+            };
+            match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.conn.advance_transmit(n);
