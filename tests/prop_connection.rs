@@ -299,7 +299,7 @@ fn frames_for(len: usize, max: usize) -> usize {
 }
 
 /// Runs `op` on the sender and records what the receiver must see.
-fn apply(sender: &mut Conn, op: &Op, max_frame: usize, expected: &mut Expected) {
+fn apply(link: &mut Link, op: &Op, max_frame: usize, expected: &mut Expected) {
     match op {
         Op::Whole {
             text,
@@ -310,17 +310,17 @@ fn apply(sender: &mut Conn, op: &Op, max_frame: usize, expected: &mut Expected) 
             let payload = if *text {
                 let s = text_from(*seed, *len);
                 if *api {
-                    sender.send_text(&s).unwrap();
+                    link.sender.send_text(&s).unwrap();
                 } else {
-                    sender.send(DataKind::Text, s.as_bytes()).unwrap();
+                    link.sender.send(DataKind::Text, s.as_bytes()).unwrap();
                 }
                 s.into_bytes()
             } else {
                 let b = bytes_from(*seed, *len);
                 if *api {
-                    sender.send_binary(&b).unwrap();
+                    link.sender.send_binary(&b).unwrap();
                 } else {
-                    sender.send(DataKind::Binary, &b).unwrap();
+                    link.sender.send(DataKind::Binary, &b).unwrap();
                 }
                 b
             };
@@ -344,35 +344,54 @@ fn apply(sender: &mut Conn, op: &Op, max_frame: usize, expected: &mut Expected) 
             } else {
                 DataKind::Binary
             };
-            sender.begin_message(kind).unwrap();
+            link.sender.begin_message(kind).unwrap();
             let mut at = 0;
             for (i, cut) in cuts.iter().enumerate() {
                 let end = (at + cut).min(payload.len());
                 // Text pieces may end inside a code point.
-                sender.send_fragment(&payload[at..end]).unwrap();
+                link.sender.send_fragment(&payload[at..end]).unwrap();
                 if end > at {
                     expected.data_frames += frames_for(end - at, max_frame);
                 }
                 at = end;
                 if let Some((after, p)) = ping {
                     if *after == i {
-                        sender.ping(p).unwrap();
+                        control(link, true, p);
                         expected.pings.push(p.clone());
                     }
                 }
             }
-            sender.finish_message(&payload[at..]).unwrap();
+            link.sender.finish_message(&payload[at..]).unwrap();
             expected.data_frames += frames_for(payload.len() - at, max_frame);
             expected.messages.push((*text, payload));
         }
         Op::Ping(p) => {
-            sender.ping(p).unwrap();
+            control(link, true, p);
             expected.pings.push(p.clone());
         }
         Op::Pong(p) => {
-            sender.pong(p).unwrap();
+            control(link, false, p);
             expected.pongs.push(p.clone());
         }
+    }
+}
+
+/// Queues a ping (or pong); when `MAX_URGENT` already wait, writes the queue out first and
+/// retries, as an application does on `ControlQueueFull`.
+fn control(link: &mut Link, ping: bool, payload: &[u8]) {
+    let queue = |c: &mut Conn| {
+        if ping {
+            c.ping(payload)
+        } else {
+            c.pong(payload)
+        }
+    };
+    match queue(&mut link.sender) {
+        Err(SendError::ControlQueueFull) => {
+            link.carry(usize::MAX);
+            queue(&mut link.sender).unwrap();
+        }
+        other => other.unwrap(),
     }
 }
 
@@ -421,7 +440,7 @@ proptest! {
         };
         let mut expected = Expected::default();
         for (i, op) in ops.iter().enumerate() {
-            apply(&mut link.sender, op, max_send, &mut expected);
+            apply(&mut link, op, max_send, &mut expected);
             // Transmit part of the queue now and then, so sends and writes interleave.
             link.carry(budgets[i % budgets.len()]);
         }

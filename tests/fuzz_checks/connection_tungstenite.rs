@@ -564,7 +564,7 @@ impl Session {
             Send::Ping(p) => {
                 match self.ours.ping(p) {
                     Ok(()) => self.our_sent_pings.push(p.clone()),
-                    // At most 16 control frames wait; drain and retry once.
+                    // At most `MAX_URGENT` pings and pongs wait; drain and retry once.
                     Err(SendError::ControlQueueFull) => {
                         self.pump_once();
                         self.ours.ping(p).expect("ping after draining");
