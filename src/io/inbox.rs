@@ -597,13 +597,7 @@ mod tests {
 
     #[test]
     fn read_buffer_grows_for_large_messages_and_shrinks_when_idle() {
-        let mut conn = Connection::new(
-            Role::Server,
-            Config::default(),
-            Vec::new(),
-            super::super::opening::OsEntropy,
-            Duration::ZERO,
-        );
+        let mut conn = server();
         let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
         // Nothing read yet: no buffer until the first read.
         assert_eq!(inbox.capacity(), 0);
@@ -635,13 +629,7 @@ mod tests {
 
     #[test]
     fn release_keeps_a_partly_received_message() {
-        let mut conn = Connection::new(
-            Role::Server,
-            Config::default(),
-            Vec::new(),
-            super::super::opening::OsEntropy,
-            Duration::ZERO,
-        );
+        let mut conn = server();
         let mut inbox = Inbox::with_leftover(64 * 1024, &[]);
         let wire = frame(b"hello", true);
         // Two payload bytes of five received: releasing must not drop them.

@@ -14,8 +14,9 @@
 //! `proxy`), TLS (`tls-blocking`, `tls-tokio`, `tls-futures`, see `tls`).
 //!
 //! Every adapter reads straight into the buffer the connection unmasks in place (no
-//! intermediate copy, no re-initialised read buffer), writes each frame's header and payload
-//! with one vectored write, and answers pings and echoes Close on its own.
+//! intermediate copy, no re-initialised read buffer), writes each run of queued frames with
+//! one write (vectored only for a payload kept in its own buffer), and answers pings and
+//! echoes Close on its own.
 
 #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
 pub mod connector;

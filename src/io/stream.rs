@@ -57,7 +57,7 @@ pub trait AsyncTransport: Unpin {
 
     /// Writes from `buf` (queued frames lying next to each other). The default is a
     /// one-part [`poll_write_vectored`](Self::poll_write_vectored); override it where a
-    /// plain write is cheaper (a socket's `send` costs the kernel less than `writev`).
+    /// plain write is cheaper (a socket's `send` skips `writev`'s iovec handling).
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.poll_write_vectored(cx, &[IoSlice::new(buf)])
     }
