@@ -170,3 +170,25 @@ fn every_closer_in_both_roles() {
         }
     }
 }
+
+/// More pings than the control queue holds, sent after tungstenite's Close is on its way:
+/// making room writes our queue out without reading, so every ping still goes out before we
+/// see the Close (the case a CI seed found).
+#[test]
+fn a_full_ping_queue_after_their_close() {
+    for we_are_client in [true, false] {
+        check::run_script(&Script {
+            we_are_client,
+            max_send: 100,
+            sends: vec![],
+            settle_before_close: false,
+            closer: Closer::Them(Some((1000, "bye".into()))),
+            after_close: (0..10u8).map(|i| Send::Ping(vec![i; 3])).collect(),
+            their_reads: vec![],
+            their_writes: vec![],
+            our_feeds: vec![],
+            our_writes: vec![255],
+            seed: 3,
+        });
+    }
+}

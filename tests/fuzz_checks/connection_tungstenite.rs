@@ -564,9 +564,11 @@ impl Session {
             Send::Ping(p) => {
                 match self.ours.ping(p) {
                     Ok(()) => self.our_sent_pings.push(p.clone()),
-                    // At most `MAX_URGENT` pings and pongs wait; drain and retry once.
+                    // At most `MAX_URGENT` pings and pongs wait: write them out and retry
+                    // once. Only our side moves, so a Close tungstenite has sent is not read
+                    // in between (it would end our sending, and the script's later sends).
                     Err(SendError::ControlQueueFull) => {
-                        self.pump_once();
+                        self.write_ours();
                         self.ours.ping(p).expect("ping after draining");
                         self.our_sent_pings.push(p.clone());
                     }
@@ -648,18 +650,7 @@ impl Session {
     /// One round: our output to tungstenite, tungstenite reads (and answers), its output to
     /// us, and the transport closes where the roles say. Returns whether anything moved.
     fn pump_once(&mut self) -> bool {
-        let mut moved = false;
-
-        // Our output, written in scripted fractions of each piece.
-        while let Some(t) = self.ours.transmit() {
-            let piece = [t.header, t.payload].concat();
-            self.turn += 1;
-            let frac = usize::from(self.our_writes[self.turn % self.our_writes.len()]);
-            let n = (piece.len() * frac / 255).max(1);
-            self.to_them.borrow_mut().bytes.extend(&piece[..n]);
-            self.ours.advance_transmit(n);
-            moved = true;
-        }
+        let mut moved = self.write_ours();
         // A server closes the transport once it is finished; the client then sees EOF.
         if self.ours.is_finished() && self.ours.role() == Role::Server {
             let mut pipe = self.to_them.borrow_mut();
@@ -729,6 +720,22 @@ impl Session {
                 Ok(()),
                 "EOF before the closing handshake"
             );
+        }
+        moved
+    }
+
+    /// Our output into the pipe to tungstenite, in scripted fractions of each piece, until
+    /// none is left. Returns whether anything was written.
+    fn write_ours(&mut self) -> bool {
+        let mut moved = false;
+        while let Some(t) = self.ours.transmit() {
+            let piece = [t.header, t.payload].concat();
+            self.turn += 1;
+            let frac = usize::from(self.our_writes[self.turn % self.our_writes.len()]);
+            let n = (piece.len() * frac / 255).max(1);
+            self.to_them.borrow_mut().bytes.extend(&piece[..n]);
+            self.ours.advance_transmit(n);
+            moved = true;
         }
         moved
     }
