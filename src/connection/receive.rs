@@ -70,7 +70,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     /// The payload bytes the frames of the data message under way declared so far (0 when
     /// the extension decodes it: its size is not known then). Bounded by
     /// `max_message_size`; a hint for reserving memory, valid right after a data event.
-    #[cfg(feature = "std")]
+    #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
     pub(crate) fn message_len_hint(&self) -> usize {
         if self.inbound.transformed {
             0
@@ -84,7 +84,7 @@ impl<B: SendBuffer, R: Entropy> Connection<B, R> {
     /// part of them arrives); 0 otherwise (between frames, in a control frame, in a message
     /// the extension decodes, or once closed or failed). Lets an adapter read a large
     /// payload straight into the message it is assembling.
-    #[cfg(feature = "std")]
+    #[cfg(any(feature = "blocking", feature = "tokio", feature = "futures-io"))]
     pub(crate) fn data_payload_remaining(&self) -> u64 {
         let inb = &self.inbound;
         if inb.frame_opcode.is_control()

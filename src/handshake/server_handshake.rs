@@ -351,18 +351,16 @@ impl<B: SendBuffer> ServerHandshake<B> {
                 agreed,
             }) => {
                 #[cfg(feature = "alloc")]
-                let (extensions, extension) = match agreed {
+                let (response, extension) = match agreed {
                     Some(a) => (Some(a.response), Some(a.extension)),
                     None => (None, None),
                 };
+                #[cfg(feature = "alloc")]
+                let extensions = response.as_deref();
                 #[cfg(not(feature = "alloc"))]
                 let extensions: Option<&str> = None;
-                let accept = super::server::Accept::from_parts(
-                    key,
-                    subprotocol,
-                    extensions.as_deref(),
-                    headers,
-                );
+                let accept =
+                    super::server::Accept::from_parts(key, subprotocol, extensions, headers);
                 if let Err(e) = render_into(&mut self.buf, |o| accept.render(o)) {
                     self.internal_error();
                     return Err(BuildError::BufferTooSmall(e));

@@ -358,7 +358,7 @@ impl Route {
     }
 
     /// Offers `protocols` in TLS ALPN instead of the connector's own list (`wss://` only).
-    #[cfg(feature = "tls")]
+    #[cfg(all(feature = "tls", feature = "http2"))]
     pub(crate) fn offer_alpn(&mut self, protocols: &[&[u8]]) {
         self.tls = self.tls.as_ref().map(|tls| tls.with_alpn(protocols));
     }

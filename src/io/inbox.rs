@@ -67,6 +67,7 @@ pub(crate) struct Inbox {
 /// The largest sent message buffer kept for reuse: the small read buffer's size, so that
 /// an idle connection holds little, while the messages of a steady echo or request/response
 /// stream of small messages cost no allocation.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 const MAX_RECYCLED: usize = SMALL_READ_BUFFER;
 
 /// The least payload still to come for which the next read goes straight into the message
@@ -77,6 +78,7 @@ const DIRECT_MIN: usize = SMALL_READ_BUFFER;
 /// The size of the stack buffer a released inbox's first read goes into (at most the
 /// smallest read buffer, [`Options::read_buffer`](super::Options::read_buffer)'s 1 KiB
 /// floor, so that [`refill`](Inbox::refill) always fits).
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) const PROBE: usize = 1024;
 
 /// A data event, its payload still where the connection left it.
@@ -125,6 +127,7 @@ impl Inbox {
     /// Keeps the buffer of a message whose bytes were just queued to hold the next message
     /// received, if it is larger than the one kept and at most
     /// [`MAX_RECYCLED`] bytes.
+    #[cfg(any(feature = "tokio", feature = "futures-io"))]
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
         if buf.capacity() > self.recycled.capacity() && buf.capacity() <= MAX_RECYCLED {
             self.recycled = buf;
@@ -143,6 +146,7 @@ impl Inbox {
     }
 
     /// Whether the inbox holds no read buffer (see [`release`](Self::release)).
+    #[cfg(any(feature = "tokio", feature = "futures-io", test))]
     pub(crate) fn is_released(&self) -> bool {
         self.buf.is_empty()
     }
@@ -150,6 +154,7 @@ impl Inbox {
     /// Gives the read buffer and the recycled message buffer back if nothing is buffered or
     /// being assembled: for a connection that has been idle for a while (the async adapter
     /// calls it when a timer fires, e.g. the keepalive ping). The next read allocates again.
+    #[cfg(any(feature = "tokio", feature = "futures-io", test))]
     pub(crate) fn release(&mut self) {
         if self.start == self.end && self.assembled == 0 && self.direct_read == 0 {
             self.buf = Vec::new();
@@ -162,6 +167,7 @@ impl Inbox {
     }
 
     /// Takes the bytes a released inbox's first read put in a [`PROBE`] buffer.
+    #[cfg(any(feature = "tokio", feature = "futures-io", test))]
     pub(crate) fn refill(&mut self, bytes: &[u8]) {
         let spare = self.spare();
         spare[..bytes.len()].copy_from_slice(bytes);
@@ -214,6 +220,7 @@ impl Inbox {
     /// message is on its way: growing again would zero-fill the buffer again), and the last
     /// read did not fill it (a stream of large messages keeps it instead of growing it
     /// again for every batch).
+    #[cfg(any(feature = "tokio", feature = "futures-io", test))]
     pub(crate) fn shrink(&mut self) {
         if self.buf.len() > self.small
             && self.start == self.end
@@ -451,6 +458,7 @@ fn whole(kind: DataKind, payload: &[u8], mut buf: Vec<u8>) -> Result<Message, Co
 /// Queues a message given by value on `conn`: a large payload is written from the message's
 /// own buffer ([`Connection::send_binary_owned`](crate::Connection::send_binary_owned)).
 /// Returns the buffer if its bytes were copied, for reuse.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) fn queue_owned(
     conn: &mut StdConnection,
     now: Duration,
