@@ -133,7 +133,7 @@ fn run_blocking(base: &str, agent: &str) -> Result<(), Error> {
         loop {
             match ws.read() {
                 Ok(m) if m.is_data() => {
-                    if ws.send(&m).is_err() {
+                    if ws.send_owned(m).is_err() {
                         break;
                     }
                 }

@@ -90,7 +90,7 @@ fn echo(tcp: std::net::TcpStream, args: &Args) -> Result<(), wscore::io::Error> 
     )?;
     loop {
         match ws.read() {
-            Ok(message) if message.is_data() => ws.send(&message)?,
+            Ok(message) if message.is_data() => ws.send_owned(message)?,
             Ok(_) => {}
             Err(e) if e.is_closed() => return Ok(()),
             Err(e) => return Err(e),

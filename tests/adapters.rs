@@ -24,7 +24,7 @@ fn blocking_echo_server(connections: usize) -> u16 {
                 };
                 loop {
                     match ws.read() {
-                        Ok(m) if m.is_data() => ws.send(&m).unwrap(),
+                        Ok(m) if m.is_data() => ws.send_owned(m).unwrap(),
                         Ok(_) => {}
                         Err(_) => return,
                     }

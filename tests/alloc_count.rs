@@ -337,15 +337,15 @@ fn steady_state_paths_do_not_allocate_per_message() {
 }
 
 /// Messages echoed before counting, and counted.
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(any(feature = "tokio", feature = "futures-io", feature = "blocking"))]
 const WARM_UP: usize = 50;
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(any(feature = "tokio", feature = "futures-io", feature = "blocking"))]
 const COUNTED: usize = 1000;
 
 /// A plain-socket WebSocket client on another (uncounted) thread: it connects to `port`,
 /// sends masked text and binary messages of 16 B to 1 KiB one at a time, and checks every
 /// echo.
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[cfg(any(feature = "tokio", feature = "futures-io", feature = "blocking"))]
 fn echo_client(port: u16) -> std::thread::JoinHandle<()> {
     use std::io::{Read, Write};
     const SHAPES: [(Opcode, usize); 4] = [
@@ -496,5 +496,35 @@ fn futures_adapter_echo_does_not_allocate_per_message() {
     assert_eq!(
         allocs, 0,
         "{COUNTED} echoes on the futures-io adapter allocated {allocs} times"
+    );
+}
+
+/// The blocking adapter echoing with `read()` and `send_owned()`: each received message
+/// reuses the buffer of the one sent before it, so after a warm-up nothing is allocated.
+#[cfg(feature = "blocking")]
+#[test]
+fn blocking_adapter_echo_does_not_allocate_per_message() {
+    use wscore::io::blocking::BlockingWebSocket;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = echo_client(listener.local_addr().unwrap().port());
+    let (tcp, _) = listener.accept().unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut ws = BlockingWebSocket::accept(tcp, Config::default()).unwrap();
+    let before = allocations();
+    for i in 0..WARM_UP + COUNTED {
+        if i == WARM_UP {
+            COUNTING.with(|c| c.set(true));
+        }
+        let message = ws.read().unwrap();
+        assert!(message.is_data());
+        ws.send_owned(message).unwrap();
+    }
+    COUNTING.with(|c| c.set(false));
+    let allocs = allocations() - before;
+    client.join().unwrap();
+    assert_eq!(
+        allocs, 0,
+        "{COUNTED} echoes on the blocking adapter allocated {allocs} times"
     );
 }

@@ -11,7 +11,7 @@
 //! let mut ws = BlockingWebSocket::accept(tcp, wscore::Config::default())?;
 //! loop {
 //!     match ws.read() {
-//!         Ok(msg) if msg.is_data() => ws.send(&msg)?,
+//!         Ok(msg) if msg.is_data() => ws.send_owned(msg)?,
 //!         Ok(_) => {}                    // ping, pong, close: already handled
 //!         Err(e) if e.is_closed() => break,
 //!         Err(e) => return Err(e.into()),
@@ -32,7 +32,7 @@ use std::time::Instant;
 use super::connector::BlockingConn;
 use super::driver::OpeningIo;
 use super::error::Error;
-use super::inbox::{queue, Inbox};
+use super::inbox::{queue, queue_owned, Inbox};
 use super::message::Message;
 use super::opening::{nonce, serve, Decision, Opened, StdConnection, UpgradeInfo};
 use super::options::Options;
@@ -237,6 +237,19 @@ impl<S: BlockingStream> BlockingWebSocket<S> {
     pub fn send(&mut self, message: &Message) -> Result<(), Error> {
         let now = self.now();
         queue(&mut self.conn, now, message)?;
+        self.write_out()
+    }
+
+    /// Sends a message given by value and waits until it is written. A payload of at least
+    /// [`OWNED_PAYLOAD_MIN`](crate::OWNED_PAYLOAD_MIN) bytes that fits one frame is written
+    /// from the message's own buffer rather than copied into the send queue; a smaller one's
+    /// buffer is kept to build the next message [`read`](Self::read) returns, so an echo
+    /// loop of small messages allocates nothing.
+    pub fn send_owned(&mut self, message: Message) -> Result<(), Error> {
+        let now = self.now();
+        if let Some(buf) = queue_owned(&mut self.conn, now, message)? {
+            self.inbox.recycle(buf);
+        }
         self.write_out()
     }
 

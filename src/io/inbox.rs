@@ -67,7 +67,6 @@ pub(crate) struct Inbox {
 /// The largest sent message buffer kept for reuse: the small read buffer's size, so that
 /// an idle connection holds little, while the messages of a steady echo or request/response
 /// stream of small messages cost no allocation.
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
 const MAX_RECYCLED: usize = SMALL_READ_BUFFER;
 
 /// The least payload still to come for which the next read goes straight into the message
@@ -127,7 +126,6 @@ impl Inbox {
     /// Keeps the buffer of a message whose bytes were just queued to hold the next message
     /// received, if it is larger than the one kept and at most
     /// [`MAX_RECYCLED`] bytes.
-    #[cfg(any(feature = "tokio", feature = "futures-io"))]
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
         if buf.capacity() > self.recycled.capacity() && buf.capacity() <= MAX_RECYCLED {
             self.recycled = buf;
@@ -458,7 +456,6 @@ fn whole(kind: DataKind, payload: &[u8], mut buf: Vec<u8>) -> Result<Message, Co
 /// Queues a message given by value on `conn`: a large payload is written from the message's
 /// own buffer ([`Connection::send_binary_owned`](crate::Connection::send_binary_owned)).
 /// Returns the buffer if its bytes were copied, for reuse.
-#[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub(crate) fn queue_owned(
     conn: &mut StdConnection,
     now: Duration,
