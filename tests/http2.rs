@@ -1,12 +1,23 @@
 //! WebSockets over HTTP/2 (RFC 8441) end to end on loopback: our `io::http2` client against
 //! hyper servers running our `io::axum` extractor and `io::hyper::upgrade`, over cleartext
 //! HTTP/2 (prior knowledge) and over TLS with ALPN; several WebSockets multiplexed on one
-//! connection; the fallback to HTTP/1.1; stream end and reset (RFC 8441 6).
+//! connection; the fallback to HTTP/1.1; stream end and reset (RFC 8441 6); h2c and h2 over
+//! TLS inside an HTTP CONNECT tunnel (with `proxy`).
 //!
 //! ```text
 //! cargo test --features http2,axum,tls-tokio,deflate --test http2
 //! ```
 #![allow(dead_code, unused_imports)]
+
+/// The in-test CONNECT proxy (shared with `tests/proxy.rs`).
+#[cfg(all(
+    feature = "http2",
+    feature = "axum",
+    feature = "deflate",
+    feature = "proxy"
+))]
+#[path = "proxy/servers.rs"]
+mod proxy_servers;
 
 #[cfg(all(feature = "http2", feature = "axum", feature = "deflate"))]
 mod h2 {
@@ -135,8 +146,15 @@ mod h2 {
         start(http, None).await
     }
 
+    /// The TLS settings of a test server.
+    #[cfg(feature = "tls-tokio")]
+    type ServerTls = Arc<wscore::io::tls::rustls::ServerConfig>;
+    /// Without `tls-tokio` a test server has no TLS: `None` is the only value.
+    #[cfg(not(feature = "tls-tokio"))]
+    type ServerTls = Arc<Infallible>;
+
     /// Serves `router` on a fresh port, over TLS with `tls` when given.
-    async fn start(http: Http, tls: Option<Arc<wscore::io::tls::rustls::ServerConfig>>) -> Server {
+    async fn start(http: Http, tls: Option<ServerTls>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -175,6 +193,7 @@ mod h2 {
                     }
                     let service = TowerToHyperService::new(app);
                     match tls {
+                        #[cfg(feature = "tls-tokio")]
                         Some(config) => {
                             let Ok(tls) = wscore::io::tls::accept_tokio(&config, tcp).await else {
                                 return;
@@ -183,6 +202,8 @@ mod h2 {
                                 .serve_connection_with_upgrades(TokioIo::new(tls), service)
                                 .await;
                         }
+                        #[cfg(not(feature = "tls-tokio"))]
+                        Some(never) => match *never {},
                         None => {
                             let _ = builder
                                 .serve_connection_with_upgrades(TokioIo::new(tcp), service)
@@ -491,6 +512,47 @@ mod h2 {
         assert_eq!(response.headers()["sec-websocket-version"], "13");
     }
 
+    /// Options that reach the servers through the in-test CONNECT proxy, and what it saw.
+    #[cfg(feature = "proxy")]
+    async fn through_proxy(connect: ConnectOptions) -> (Options, crate::proxy_servers::Seen) {
+        // The proxy starts on its own runtime, which blocks until it listens.
+        let (port, seen) =
+            tokio::task::spawn_blocking(|| crate::proxy_servers::connect_proxy(None))
+                .await
+                .unwrap();
+        let proxy = wscore::io::proxy::Proxy::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        (Options::default().connect(connect.proxy(proxy)), seen)
+    }
+
+    /// The proxy saw exactly one CONNECT, for the server's authority.
+    #[cfg(feature = "proxy")]
+    fn tunnelled_once(seen: &crate::proxy_servers::Seen, port: u16) {
+        let heads = seen.lock().unwrap();
+        assert_eq!(heads.len(), 1, "{heads:?}");
+        assert!(
+            heads[0].starts_with(&format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n")),
+            "{heads:?}"
+        );
+    }
+
+    /// HTTP/2 with prior knowledge inside an HTTP CONNECT tunnel: the tunnel is opened
+    /// first, then the HTTP/2 preface and the extended CONNECT go through it.
+    #[cfg(feature = "proxy")]
+    #[tokio::test]
+    async fn h2c_through_a_connect_proxy() {
+        let mut server = server(Http::Only2).await;
+        let (options, seen) = through_proxy(ConnectOptions::new()).await;
+        let uri = format!("ws://127.0.0.1:{}/echo", server.port);
+        let mut ws = http2::connect_with_options(&uri, Config::default(), options)
+            .await
+            .unwrap();
+        assert!(ws.get_ref().0.is_http2());
+        echo_round(&mut ws, "h2c through a proxy").await;
+        assert_eq!(next_seen(&mut server).await.version, Version::HTTP_2);
+        tunnelled_once(&seen, server.port);
+        close_cleanly(&mut ws).await;
+    }
+
     #[cfg(feature = "tls-tokio")]
     mod tls {
         use super::*;
@@ -519,24 +581,37 @@ mod h2 {
             (Arc::new(config), Options::default().connect(connect))
         }
 
-        #[tokio::test]
-        async fn wss_over_h2_with_alpn() {
+        /// Opens `wss://` on `server` with `options` and checks that the WebSocket came over
+        /// h2, echoes and closes cleanly.
+        async fn wss_over_h2_round(server: &mut Server, options: Options, what: &str) {
+            let uri = format!("wss://127.0.0.1:{}/echo", server.port);
+            let mut ws = http2::connect_with_options(&uri, Config::default(), options)
+                .await
+                .unwrap();
+            assert!(ws.get_ref().0.is_http2(), "{what}");
+            echo_round(&mut ws, what).await;
+            assert_eq!(next_seen(server).await.version, Version::HTTP_2);
+            close_cleanly(&mut ws).await;
+        }
+
+        /// A server offering h2 and http/1.1 in ALPN, with extended CONNECT, and the client
+        /// options trusting it.
+        async fn h2_tls_server() -> (Server, Options) {
             let (config, options) = setup(&[b"h2", b"http/1.1"]);
-            let mut server = start(
+            let server = start(
                 Http::Both {
                     extended_connect: true,
                 },
                 Some(config),
             )
             .await;
-            let uri = format!("wss://127.0.0.1:{}/echo", server.port);
-            let mut ws = http2::connect_with_options(&uri, Config::default(), options)
-                .await
-                .unwrap();
-            assert!(ws.get_ref().0.is_http2());
-            echo_round(&mut ws, "wss over h2").await;
-            assert_eq!(next_seen(&mut server).await.version, Version::HTTP_2);
-            close_cleanly(&mut ws).await;
+            (server, options)
+        }
+
+        #[tokio::test]
+        async fn wss_over_h2_with_alpn() {
+            let (mut server, options) = h2_tls_server().await;
+            wss_over_h2_round(&mut server, options, "wss over h2").await;
         }
 
         #[tokio::test]
@@ -557,6 +632,17 @@ mod h2 {
             echo_round(&mut ws, "wss over http/1.1").await;
             assert_eq!(next_seen(&mut server).await.version, Version::HTTP_11);
             assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+        }
+
+        /// TLS inside the CONNECT tunnel, ALPN picking h2 end to end with the server (the
+        /// proxy only relays bytes).
+        #[cfg(feature = "proxy")]
+        #[tokio::test]
+        async fn wss_over_h2_through_a_connect_proxy() {
+            let (mut server, options) = h2_tls_server().await;
+            let (options, seen) = through_proxy(options.connect).await;
+            wss_over_h2_round(&mut server, options, "wss over h2 through a proxy").await;
+            tunnelled_once(&seen, server.port);
         }
     }
 }
